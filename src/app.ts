@@ -1,0 +1,86 @@
+import { Scalar } from '@scalar/hono-api-reference';
+import { HTTPException } from 'hono/http-exception';
+import type { Context } from 'hono';
+import { auditTrail } from './audit/middleware';
+import type { AppDeps, AppEnv } from './context';
+import { createRouter } from './lib/create-router';
+import { requestId as newRequestId } from './lib/ids';
+import { jsonBody } from './middleware/json-body';
+import { PlaidError, errors } from './plaid/errors';
+import { adminRoutes } from './routes/admin';
+import { auditRoutes } from './routes/audit';
+import { fintechRoutes } from './routes/fintech';
+import { healthRoutes } from './routes/health';
+import { partnerRoutes } from './routes/partner';
+
+export const API_VERSION = '0.1.0';
+
+/**
+ * Builds the gateway. `deps` is either the dependencies themselves (Node, tests)
+ * or a function giving them per request (Workers, where a database connection
+ * cannot outlive the request that opened it).
+ */
+export function createApp(deps: AppDeps | ((c: Context<AppEnv>) => AppDeps)) {
+  const resolve = typeof deps === 'function' ? deps : () => deps;
+  const app = createRouter();
+
+  app.use('*', async (c, next) => {
+    c.set('startedAt', Date.now());
+    c.set('startedPerf', performance.now());
+    c.set('requestId', newRequestId());
+    c.set('deps', resolve(c));
+    await next();
+    c.header('x-request-id', c.var.requestId);
+  });
+  app.use('*', auditTrail());
+  app.use('*', async (c, next) => jsonBody(c.var.deps.config.maxBodyBytes)(c, next));
+
+  app.route('/', healthRoutes);
+  app.route('/', adminRoutes);
+  app.route('/', fintechRoutes);
+  app.route('/', partnerRoutes);
+  app.route('/', auditRoutes);
+
+  app.doc31('/openapi.json', (c) => ({
+    openapi: '3.1.0',
+    info: {
+      title: 'Processor partner gateway',
+      version: API_VERSION,
+      description:
+        'Plaid-compatible /processor/* endpoints for payment partners, token hand-over for fintechs, operator and compliance APIs.',
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }));
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Processor partner gateway API' }));
+
+  app.notFound((c) => respondWithError(c, errors.notFound()));
+  app.onError((err, c) => respondWithError(c, toPlaidError(err, c)));
+  return app;
+}
+
+export type GatewayApp = ReturnType<typeof createApp>;
+
+function toPlaidError(err: unknown, c: Context<AppEnv>): PlaidError {
+  if (err instanceof PlaidError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return errors.bodyTooLarge(c.var.deps?.config.maxBodyBytes ?? 0);
+    if (err.status < 500) return errors.invalidBody(err.message || 'the request could not be read');
+  }
+  // Anything else is our failure (database down, a bug): log it without request data.
+  c.var.deps?.log.error('unhandled error', {
+    request_id: c.var.requestId,
+    path: c.req.path,
+    error: err instanceof Error ? err.name : 'unknown',
+    message: err instanceof Error ? err.message.slice(0, 300) : undefined,
+  });
+  return errors.internal();
+}
+
+function respondWithError(c: Context<AppEnv>, error: PlaidError): Response {
+  const requestId = c.var.requestId ?? newRequestId();
+  c.set('errorCode', error.code);
+  for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
+  c.header('x-request-id', requestId);
+  return c.json(error.toBody(requestId), error.status as 400);
+}

@@ -1,0 +1,73 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../context';
+import { PlaidError, errors } from '../plaid/errors';
+import type { AuditRecordInput } from './writer';
+
+/**
+ * Writes one audit record per audited request, *before* the response leaves.
+ *
+ * Routes (and the auth layer) opt a request in by setting `c.var.audit.enabled`
+ * and fill in who/what/why. When the handler is done, the record is appended and
+ * awaited: if it cannot be committed, the response (which may hold account data)
+ * is replaced by API_ERROR. That is the durability rule of the audit trail.
+ */
+export function auditTrail(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set('audit', { enabled: false, action: 'request', actorType: 'anonymous' });
+    await next();
+    const draft = c.var.audit;
+    if (!draft.enabled) return;
+    const record = buildRecord(c);
+    try {
+      await c.var.deps.audit.append(record);
+    } catch (err) {
+      c.var.deps.log.error('audit append failed', { request_id: c.var.requestId, error: errorName(err) });
+      const failure = errors.internal('the request could not be recorded in the audit trail; nothing was returned');
+      c.res = new Response(JSON.stringify(failure.toBody(c.var.requestId)), {
+        status: failure.status,
+        headers: { 'content-type': 'application/json; charset=UTF-8', 'x-request-id': c.var.requestId },
+      });
+    }
+  };
+}
+
+function buildRecord(c: Context<AppEnv>): AuditRecordInput {
+  const d = c.var.audit;
+  const status = c.res.status;
+  const decision = d.decision ?? (status < 400 ? 'allow' : status >= 500 ? 'error' : 'deny');
+  return {
+    occurredAt: new Date(c.var.startedAt).toISOString(),
+    requestId: c.var.requestId,
+    actorType: d.actorType,
+    actorId: d.actorId ?? null,
+    partnerId: d.partnerId ?? null,
+    fintechId: d.fintechId ?? null,
+    tokenId: d.tokenId ?? null,
+    action: d.action,
+    method: c.req.method,
+    endpoint: c.req.path,
+    product: d.product ?? null,
+    decision,
+    reason: d.reason ?? (status >= 400 ? (c.get('errorCode') ?? `http_${status}`) : null),
+    httpStatus: status,
+    plaidRequestId: d.plaidRequestId ?? null,
+    plaidStatus: d.plaidStatus ?? null,
+    latencyMs: Math.max(0, Math.round(performance.now() - c.var.startedPerf)),
+    clientIp: clientIp(c),
+    userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
+    details: d.details ?? {},
+  };
+}
+
+/** The caller's address: Cloudflare's header on Workers, the socket on Node. */
+export function clientIp(c: Context<AppEnv>): string | null {
+  const cf = c.req.header('cf-connecting-ip');
+  if (cf) return cf;
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? null;
+}
+
+function errorName(err: unknown): string {
+  if (err instanceof PlaidError) return err.code;
+  return err instanceof Error ? err.name : 'unknown';
+}

@@ -1,0 +1,157 @@
+import { z } from 'zod';
+
+/**
+ * Configuration, parsed once from the environment (process.env in Node, the
+ * Worker's `env` bindings on Workers). Errors name the variable and what is wrong.
+ */
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
+
+export const PLAID_BASE_URLS = {
+  sandbox: 'https://sandbox.plaid.com',
+  production: 'https://production.plaid.com',
+} as const;
+
+export const EnvSchema = z.object({
+  DATABASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
+  PGLITE_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.data/pglite')),
+  PLAID_ENV: z.preprocess(emptyAsUndefined, z.enum(['emulator', 'sandbox', 'production']).default('emulator')),
+  PLAID_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  GATEWAY_ADMIN_KEY: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(24, 'must be at least 24 characters (use a long random value)').optional(),
+  ),
+  GATEWAY_ENCRYPTION_KEY: z.preprocess(emptyAsUndefined, z.string().optional()),
+  PORT: port(8787),
+  EMULATOR_PORT: port(8788),
+  EMULATOR_CLIENTS: z.preprocess(emptyAsUndefined, z.string().optional()),
+  EMULATOR_RATE_LIMITS: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface EncryptionKey {
+  /** Short id stored beside every sealed value so keys can be rotated. */
+  id: string;
+  /** 32 raw bytes (AES-256). */
+  bytes: Uint8Array;
+}
+
+export interface GatewayConfig {
+  databaseUrl: string | undefined;
+  pgliteDataDir: string;
+  plaidEnv: Env['PLAID_ENV'];
+  /** Where upstream Plaid calls go; undefined until the emulator's port is known. */
+  plaidBaseUrl: string | undefined;
+  adminKey: string;
+  /** First key seals; every key unseals. */
+  encryptionKeys: EncryptionKey[];
+  port: number;
+  emulatorPort: number;
+  maxBodyBytes: number;
+  upstreamTimeoutMs: number;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses raw environment values; throws ConfigError listing every problem. */
+export function parseEnv(raw: Record<string, unknown>): Env {
+  const result = EnvSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  return result.data;
+}
+
+/**
+ * Parses GATEWAY_ENCRYPTION_KEY: either one base64 (or base64url) 32-byte key,
+ * or a comma-separated list of `id:base64key` whose first entry is current.
+ */
+export function parseEncryptionKeys(value: string): EncryptionKey[] {
+  const entries = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (entries.length === 0) throw new ConfigError(['GATEWAY_ENCRYPTION_KEY: is empty']);
+  const keys = entries.map((entry, index) => {
+    const sep = entry.indexOf(':');
+    const id = sep > 0 ? entry.slice(0, sep) : 'k1';
+    const material = sep > 0 ? entry.slice(sep + 1) : entry;
+    const bytes = decodeBase64(material);
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
+      throw new ConfigError([`GATEWAY_ENCRYPTION_KEY: key #${index + 1} has an invalid id (letters, digits, - and _)`]);
+    }
+    if (bytes?.length !== 32) {
+      throw new ConfigError([`GATEWAY_ENCRYPTION_KEY: key "${id}" must be 32 bytes, base64-encoded`]);
+    }
+    return { id, bytes };
+  });
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) {
+    throw new ConfigError(['GATEWAY_ENCRYPTION_KEY: key ids must be unique']);
+  }
+  return keys;
+}
+
+function decodeBase64(text: string): Uint8Array | undefined {
+  const normalized = text.replace(/-/g, '+').replace(/_/g, '/');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(normalized)) return undefined;
+  try {
+    const bin = atob(normalized);
+    return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Builds the runtime config. `devKeys` supplies generated keys when the admin
+ * and encryption keys are unset; that is allowed only against the emulator.
+ */
+export function buildConfig(env: Env, devKeys?: { adminKey: string; encryptionKey: string }): GatewayConfig {
+  const problems: string[] = [];
+  let adminKey = env.GATEWAY_ADMIN_KEY;
+  let encryptionKey = env.GATEWAY_ENCRYPTION_KEY;
+  if (env.PLAID_ENV !== 'emulator') {
+    if (!adminKey) problems.push(`GATEWAY_ADMIN_KEY: required when PLAID_ENV=${env.PLAID_ENV}`);
+    if (!encryptionKey) problems.push(`GATEWAY_ENCRYPTION_KEY: required when PLAID_ENV=${env.PLAID_ENV}`);
+  } else {
+    adminKey ??= devKeys?.adminKey;
+    encryptionKey ??= devKeys?.encryptionKey;
+    if (!adminKey) problems.push('GATEWAY_ADMIN_KEY: required (no development key available)');
+    if (!encryptionKey) problems.push('GATEWAY_ENCRYPTION_KEY: required (no development key available)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const plaidBaseUrl =
+    env.PLAID_BASE_URL ??
+    (env.PLAID_ENV === 'emulator' ? undefined : PLAID_BASE_URLS[env.PLAID_ENV]);
+
+  return {
+    databaseUrl: env.DATABASE_URL,
+    pgliteDataDir: env.PGLITE_DATA_DIR,
+    plaidEnv: env.PLAID_ENV,
+    plaidBaseUrl,
+    adminKey: adminKey!,
+    encryptionKeys: parseEncryptionKeys(encryptionKey!),
+    port: env.PORT,
+    emulatorPort: env.EMULATOR_PORT,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    logLevel: env.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,70 @@
+import type { GatewayConfig } from './config';
+import type { Database } from './db/database';
+
+/**
+ * What the app is built from. The Node entry, the Worker entry and every test
+ * assemble one of these and hand it to createApp(); nothing in src/ reaches for
+ * globals (process.env, Date.now via a clock, a fixed database) on its own.
+ */
+export interface AppDeps {
+  config: GatewayConfig;
+  db: Database;
+  /** The current time; tests may pin it. */
+  clock: () => Date;
+  /** Calls to Plaid (or the emulator): see src/upstream/. */
+  upstream: import('./upstream/client').PlaidUpstream;
+  /** Appends audit records (group commit on Node; see src/audit/). */
+  audit: import('./audit/writer').AuditSink;
+  /** Logs operational events (never secrets, tokens or account data). */
+  log: Logger;
+}
+
+/**
+ * A request's audit draft. Middleware creates it, routes and the auth layer fill
+ * it in, and the audit middleware turns it into one record when the response is
+ * ready (before the response leaves: see src/audit/middleware.ts).
+ */
+export interface AuditDraft {
+  action: string;
+  actorType: 'operator' | 'partner' | 'fintech' | 'auditor' | 'anonymous';
+  actorId?: string | null;
+  partnerId?: string | null;
+  fintechId?: string | null;
+  tokenId?: string | null;
+  product?: string | null;
+  decision?: 'allow' | 'deny' | 'error';
+  reason?: string | null;
+  plaidRequestId?: string | null;
+  plaidStatus?: number | null;
+  details?: Record<string, unknown>;
+  /** false for routes that are not audited (health, docs, audit reads). */
+  enabled: boolean;
+}
+
+export interface Logger {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export type Principal =
+  | { kind: 'operator' }
+  | { kind: 'partner'; id: string }
+  | { kind: 'fintech'; id: string }
+  | { kind: 'auditor'; id: string; partnerId: string | null };
+
+export interface AppEnv {
+  Bindings: Record<string, unknown>;
+  Variables: {
+    requestId: string;
+    deps: AppDeps;
+    /** Wall-clock start (ms since epoch) and a monotonic start for latency. */
+    startedAt: number;
+    startedPerf: number;
+    /** Plaid error_code of the error answered, for the audit record's reason. */
+    errorCode?: string;
+    audit: AuditDraft;
+    principal?: Principal;
+  };
+}

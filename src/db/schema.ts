@@ -1,0 +1,177 @@
+/**
+ * The gateway's tables. `drizzle-kit generate` turns this file into the SQL
+ * migrations in drizzle/ (plus hand-written ones for triggers); the same
+ * migrations serve PGlite and Postgres.
+ *
+ * Conventions: public ids are prefixed strings (ptn_, ftc_, aud_, tok_) so they
+ * read well in audit records; secrets are stored only as SHA-256 hashes (they
+ * are 256-bit random values, so a slow KDF adds nothing); raw Plaid tokens and
+ * Plaid secrets are sealed with AES-256-GCM under a key id (see src/tenancy/crypto.ts).
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+
+/** Per-path override of a limit: `{ "/processor/auth/get": { limit, window_seconds } }`. */
+export type RateLimitRules = Record<string, { limit: number; window_seconds: number }>;
+export interface RateLimitConfig {
+  partner?: RateLimitRules;
+  token?: RateLimitRules;
+}
+
+export const partners = pgTable(
+  'partners',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** One of Plaid's `processor` values (e.g. "dwolla"). */
+    processor: text('processor').notNull(),
+    clientId: text('client_id').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    plaidClientId: text('plaid_client_id').notNull(),
+    /** The partner's Plaid secret, sealed (never stored in clear). */
+    plaidSecretSealed: text('plaid_secret_sealed').notNull(),
+    plaidSecretKeyId: text('plaid_secret_key_id').notNull(),
+    /** Cap on the products this partner may ever use. */
+    products: text('products').array().notNull(),
+    rateLimits: jsonb('rate_limits').$type<RateLimitConfig>().notNull().default({}),
+    disabled: boolean('disabled').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('partners_client_id_idx').on(t.clientId)],
+);
+
+export const fintechs = pgTable(
+  'fintechs',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    clientId: text('client_id').notNull(),
+    secretHash: text('secret_hash').notNull(),
+    disabled: boolean('disabled').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('fintechs_client_id_idx').on(t.clientId)],
+);
+
+export const auditors = pgTable(
+  'auditors',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** null: sees every partner; otherwise only this partner's records. */
+    partnerId: text('partner_id').references(() => partners.id),
+    /** SHA-256 of the bearer key; looked up by hash. */
+    keyHash: text('key_hash').notNull(),
+    disabled: boolean('disabled').notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('auditors_key_hash_idx').on(t.keyHash)],
+);
+
+export const processorTokens = pgTable(
+  'processor_tokens',
+  {
+    /** Public id used in audit records (never the token itself). */
+    id: text('id').primaryKey(),
+    /** SHA-256 of the gateway token handed to the partner. */
+    tokenHash: text('token_hash').notNull(),
+    fintechId: text('fintech_id')
+      .notNull()
+      .references(() => fintechs.id),
+    partnerId: text('partner_id')
+      .notNull()
+      .references(() => partners.id),
+    /** The raw Plaid processor token, sealed. */
+    rawSealed: text('raw_sealed').notNull(),
+    rawKeyId: text('raw_key_id').notNull(),
+    /** Permission set; empty means every product (Plaid's semantics). */
+    products: text('products').array().notNull().default(sql`'{}'::text[]`),
+    webhook: text('webhook'),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('processor_tokens_token_hash_idx').on(t.tokenHash),
+    index('processor_tokens_fintech_idx').on(t.fintechId),
+    index('processor_tokens_partner_idx').on(t.partnerId),
+  ],
+);
+
+/**
+ * Rate-limit counters shared by every gateway instance. One row per
+ * (bucket key, window start); see src/ratelimit/.
+ */
+export const rateLimitCounters = pgTable(
+  'rate_limit_counters',
+  {
+    key: text('key').notNull(),
+    windowStart: bigint('window_start', { mode: 'number' }).notNull(),
+    count: integer('count').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.windowStart] }), index('rate_limit_counters_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * The audit trail: append-only (a trigger refuses UPDATE, DELETE and TRUNCATE,
+ * see drizzle/*_audit_append_only.sql) and hash-chained in `seq` order.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+    requestId: text('request_id').notNull(),
+    /** 'operator' | 'partner' | 'fintech' | 'auditor' | 'anonymous' */
+    actorType: text('actor_type').notNull(),
+    actorId: text('actor_id'),
+    partnerId: text('partner_id'),
+    fintechId: text('fintech_id'),
+    tokenId: text('token_id'),
+    /** e.g. 'partner.call', 'auth.failed', 'partner.create', 'token.import' */
+    action: text('action').notNull(),
+    method: text('method').notNull(),
+    endpoint: text('endpoint').notNull(),
+    product: text('product'),
+    /** 'allow' | 'deny' | 'error' */
+    decision: text('decision').notNull(),
+    reason: text('reason'),
+    httpStatus: integer('http_status').notNull(),
+    plaidRequestId: text('plaid_request_id'),
+    plaidStatus: integer('plaid_status'),
+    latencyMs: integer('latency_ms').notNull(),
+    clientIp: text('client_ip'),
+    userAgent: text('user_agent'),
+    /** Non-sensitive detail: which fields were present, what changed (names only). */
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    index('audit_events_partner_idx').on(t.partnerId, t.seq),
+    index('audit_events_fintech_idx').on(t.fintechId, t.seq),
+    index('audit_events_token_idx').on(t.tokenId, t.seq),
+    index('audit_events_occurred_idx').on(t.occurredAt),
+  ],
+);
+
+export const schema = { partners, fintechs, auditors, processorTokens, rateLimitCounters, auditEvents };

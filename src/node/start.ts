@@ -1,0 +1,74 @@
+/**
+ * `npm start`: the gateway as a Node server, with PGlite (unless DATABASE_URL)
+ * and, when PLAID_ENV=emulator, the embedded Plaid emulator beside it.
+ */
+import { join } from 'node:path';
+import { createApp } from '../app';
+import { buildConfig, ConfigError, parseEnv } from '../config';
+import { createEmulatorApp, DEMO_CLIENT, parseEmulatorClients } from '../emulator/app';
+import { createLogger } from '../lib/logger';
+import { loadOrCreateDevKeys } from './dev-keys';
+import { buildNodeDeps, openNodeDatabase } from './deps';
+import { closeServer, listen } from './serve';
+
+async function main() {
+  const env = parseEnv(process.env);
+  const log = createLogger(env.LOG_LEVEL);
+  const host = process.env.HOST || '0.0.0.0';
+
+  let devKeys;
+  if (env.PLAID_ENV === 'emulator' && (!env.GATEWAY_ADMIN_KEY || !env.GATEWAY_ENCRYPTION_KEY)) {
+    const file = join(process.env.DEV_KEYS_FILE ?? join(env.PGLITE_DATA_DIR, '..', 'dev-keys.json'));
+    const loaded = loadOrCreateDevKeys(file);
+    devKeys = loaded.keys;
+    console.warn(
+      `\n  WARNING: development keys ${loaded.created ? 'generated' : 'loaded'} from ${file}.\n` +
+        `  Never use them in production: set GATEWAY_ADMIN_KEY and GATEWAY_ENCRYPTION_KEY.\n` +
+        (env.GATEWAY_ADMIN_KEY ? '' : `  GATEWAY_ADMIN_KEY=${devKeys.adminKey}\n`),
+    );
+  }
+  const config = buildConfig(env, devKeys);
+
+  const closers: Array<() => Promise<void>> = [];
+  if (config.plaidEnv === 'emulator') {
+    const clients = parseEmulatorClients(env.EMULATOR_CLIENTS);
+    const emulator = createEmulatorApp({ clients, rateLimits: env.EMULATOR_RATE_LIMITS === 'on' });
+    const { server, url } = await listen(emulator, config.emulatorPort, '127.0.0.1');
+    closers.push(() => closeServer(server));
+    config.plaidBaseUrl ??= url;
+    log.info('emulator listening', { url });
+    if (!env.EMULATOR_CLIENTS) {
+      console.warn(`  Emulator demo Plaid keys: client_id=${DEMO_CLIENT.clientId} secret=${DEMO_CLIENT.secret}\n`);
+    }
+  }
+
+  const handle = await openNodeDatabase(config);
+  closers.push(() => handle.close());
+  const deps = buildNodeDeps(config, handle, { log });
+  closers.unshift(() => deps.audit.close());
+  const app = createApp(deps);
+  const { server, url } = await listen(app, config.port, host);
+  closers.unshift(() => closeServer(server));
+  log.info('gateway listening', {
+    url,
+    database: handle.kind === 'pglite' ? `pglite:${config.pgliteDataDir}` : 'postgres',
+    plaid: config.plaidBaseUrl,
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    for (const close of closers) await close().catch(() => {});
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error('failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

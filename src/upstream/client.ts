@@ -1,0 +1,26 @@
+/** Credentials the gateway uses upstream: the partner's own Plaid keys. */
+export interface PlaidCredentials {
+  clientId: string;
+  secret: string;
+}
+
+/** Plaid's answer, as received (body parsed), plus what the audit trail needs. */
+export interface UpstreamResponse {
+  status: number;
+  body: Record<string, unknown>;
+  plaidRequestId: string | null;
+}
+
+/**
+ * Calls Plaid (or the emulator). Implementations: src/upstream/http.ts.
+ * `idempotent: false` forbids retries (signal reports).
+ */
+export interface PlaidUpstream {
+  call(
+    path: string,
+    body: Record<string, unknown>,
+    credentials: PlaidCredentials,
+    options?: { idempotent?: boolean },
+  ): Promise<UpstreamResponse>;
+  close?(): Promise<void>;
+}

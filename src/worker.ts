@@ -1,0 +1,55 @@
+/**
+ * Cloudflare Workers entry. The app is built once per isolate; the database
+ * handle is opened per request (a Workers socket cannot outlive its request),
+ * through Hyperdrive when the HYPERDRIVE binding exists, else DATABASE_URL.
+ * Migrations are not run here: `npm run db:migrate` against the database first.
+ */
+import type { Context } from 'hono';
+import { createApp } from './app';
+import { createAuditWriter } from './audit/postgres-writer';
+import { buildConfig, type GatewayConfig, parseEnv } from './config';
+import type { AppDeps, AppEnv } from './context';
+import { openPostgres } from './db/postgres';
+import { createLogger } from './lib/logger';
+import { createHttpUpstream } from './upstream/http';
+
+interface WorkerBindings {
+  HYPERDRIVE?: { connectionString: string };
+  [name: string]: unknown;
+}
+
+let config: GatewayConfig | undefined;
+
+function configFrom(env: WorkerBindings): GatewayConfig {
+  if (config) return config;
+  const parsed = buildConfig(parseEnv(env as Record<string, unknown>));
+  if (!parsed.plaidBaseUrl) {
+    throw new Error('PLAID_BASE_URL must be set on Workers when PLAID_ENV=emulator (run `npm run emulator`)');
+  }
+  if (!env.HYPERDRIVE && !parsed.databaseUrl) throw new Error('set a HYPERDRIVE binding or DATABASE_URL');
+  config = parsed;
+  return parsed;
+}
+
+function depsFor(c: Context<AppEnv>): AppDeps {
+  const env = c.env as WorkerBindings;
+  const cfg = configFrom(env);
+  const url = env.HYPERDRIVE?.connectionString ?? cfg.databaseUrl!;
+  // One connection per request; Hyperdrive keeps the real pool. Never sql.end()
+  // here: inside workerd it raises "Stream was cancelled" (porsager/postgres#1202).
+  const handle = openPostgres(url, { max: 1, prepare: false });
+  return {
+    config: cfg,
+    db: handle.db,
+    clock: () => new Date(),
+    upstream: createHttpUpstream({ baseUrl: cfg.plaidBaseUrl!, timeoutMs: cfg.upstreamTimeoutMs }),
+    audit: createAuditWriter(handle.db),
+    log: createLogger(cfg.logLevel),
+  };
+}
+
+const app = createApp(depsFor);
+
+export default {
+  fetch: app.fetch,
+};
