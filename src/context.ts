@@ -15,6 +15,10 @@ export interface AppDeps {
   upstream: import('./upstream/client').PlaidUpstream;
   /** Appends audit records (group commit on Node; see src/audit/). */
   audit: import('./audit/writer').AuditSink;
+  /** Per-partner and per-token limits shared by every instance: see src/ratelimit/. */
+  rateLimiter: import('./ratelimit/limiter').RateLimiter;
+  /** Seals and opens raw tokens and Plaid secrets: see src/tenancy/crypto.ts. */
+  keyring: import('./tenancy/crypto').Keyring;
   /** Logs operational events (never secrets, tokens or account data). */
   log: Logger;
 }

@@ -12,6 +12,8 @@ import type { AppDeps, AppEnv } from './context';
 import { openPostgres } from './db/postgres';
 import { createLogger } from './lib/logger';
 import { createHttpUpstream } from './upstream/http';
+import { unlimited } from './ratelimit/limiter';
+import { Keyring } from './tenancy/crypto';
 
 interface WorkerBindings {
   HYPERDRIVE?: { connectionString: string };
@@ -19,6 +21,7 @@ interface WorkerBindings {
 }
 
 let config: GatewayConfig | undefined;
+let keyring: Keyring | undefined;
 
 function configFrom(env: WorkerBindings): GatewayConfig {
   if (config) return config;
@@ -44,6 +47,8 @@ function depsFor(c: Context<AppEnv>): AppDeps {
     clock: () => new Date(),
     upstream: createHttpUpstream({ baseUrl: cfg.plaidBaseUrl!, timeoutMs: cfg.upstreamTimeoutMs }),
     audit: createAuditWriter(handle.db),
+    rateLimiter: unlimited,
+    keyring: (keyring ??= new Keyring(cfg.encryptionKeys)),
     log: createLogger(cfg.logLevel),
   };
 }

@@ -28,5 +28,7 @@ export async function queryRows<T extends Record<string, unknown>>(
 export interface DatabaseHandle {
   db: Database;
   kind: 'postgres' | 'pglite';
+  /** Connection string (Postgres only). */
+  url?: string;
   close(): Promise<void>;
 }

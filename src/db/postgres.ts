@@ -21,5 +21,5 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
     idle_timeout: 30,
   });
   const db = drizzle(client, { schema }) as unknown as Database;
-  return { db, kind: 'postgres', close: () => client.end({ timeout: 5 }) };
+  return { db, kind: 'postgres', url, close: () => client.end({ timeout: 5 }) };
 }

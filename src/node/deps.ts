@@ -7,6 +7,8 @@ import { openPostgres } from '../db/postgres';
 import { runMigrations } from '../db/migrate';
 import { createLogger } from '../lib/logger';
 import { createHttpUpstream } from '../upstream/http';
+import { unlimited } from '../ratelimit/limiter';
+import { Keyring } from '../tenancy/crypto';
 
 /** Opens the configured database (Postgres when DATABASE_URL is set, else PGlite) and migrates it. */
 export async function openNodeDatabase(config: GatewayConfig): Promise<DatabaseHandle> {
@@ -31,6 +33,8 @@ export function buildNodeDeps(
     clock: () => new Date(),
     upstream: createHttpUpstream({ baseUrl: config.plaidBaseUrl, timeoutMs: config.upstreamTimeoutMs }),
     audit: createAuditWriter(handle.db),
+    rateLimiter: unlimited,
+    keyring: new Keyring(config.encryptionKeys),
     log,
     ...overrides,
   };

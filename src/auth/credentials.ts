@@ -1,0 +1,142 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { eq } from 'drizzle-orm';
+import type { AppEnv } from '../context';
+import { auditors, fintechs, partners } from '../db/schema';
+import { timingSafeEqual } from '../lib/ids';
+import { PlaidError, errors } from '../plaid/errors';
+import { hashSecret, NO_MATCH_HASH, secretMatches } from './hash';
+
+/**
+ * Authentication for every principal of the contract:
+ * - partners and fintechs: Plaid-style `PLAID-CLIENT-ID`/`PLAID-SECRET` headers or
+ *   `client_id`/`secret` in the JSON body, checked against their own table only
+ *   (a partner's keys never work on fintech routes and the other way round);
+ * - the operator: `Authorization: Bearer $GATEWAY_ADMIN_KEY`;
+ * - auditors: `Authorization: Bearer <auditor key>` (looked up by hash).
+ *
+ * Each middleware opts the request into the audit trail, success or failure.
+ */
+
+export type ClientRole = 'partner' | 'fintech';
+
+/** Reads Plaid-style credentials: headers first, then the JSON body. */
+export async function plaidCredentials(c: Context<AppEnv>): Promise<{ clientId?: string; secret?: string }> {
+  let clientId = c.req.header('plaid-client-id');
+  let secret = c.req.header('plaid-secret');
+  if (!clientId || !secret) {
+    const body = (await (c.req.bodyCache.json ?? Promise.resolve(undefined))) as Record<string, unknown> | undefined;
+    if (body && typeof body === 'object') {
+      if (!clientId && typeof body.client_id === 'string') clientId = body.client_id;
+      if (!secret && typeof body.secret === 'string') secret = body.secret;
+    }
+  }
+  return { clientId, secret };
+}
+
+/** Authenticates a partner or a fintech; sets c.var.principal and the audit actor. */
+export function requireClient(role: ClientRole): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const audit = c.var.audit;
+    audit.enabled = true;
+    audit.action = `${role}.request`;
+    const { clientId, secret } = await plaidCredentials(c);
+    if (!clientId || !secret) {
+      failAuth(c, 'missing_credentials');
+      const missing = [!clientId && 'client_id', !secret && 'secret'].filter(Boolean) as string[];
+      throw errors.missingFields(missing);
+    }
+    const table = role === 'partner' ? partners : fintechs;
+    const [row] = await c.var.deps.db
+      .select({ id: table.id, secretHash: table.secretHash, disabled: table.disabled })
+      .from(table)
+      .where(eq(table.clientId, clientId))
+      .limit(1);
+    const ok = await secretMatches(secret, row?.secretHash ?? NO_MATCH_HASH);
+    if (!row || !ok) {
+      failAuth(c, row ? 'wrong_secret' : 'unknown_client_id', row && role === 'partner' ? { partnerId: row.id } : {});
+      throw errors.invalidApiKeys();
+    }
+    if (row.disabled) {
+      failAuth(c, `${role}_disabled`, role === 'partner' ? { partnerId: row.id } : { fintechId: row.id });
+      throw new PlaidError({
+        type: 'INVALID_INPUT',
+        code: 'INVALID_API_KEYS',
+        message: `this ${role} is disabled; contact the gateway operator`,
+      });
+    }
+    c.set('principal', { kind: role, id: row.id });
+    audit.actorType = role;
+    audit.actorId = row.id;
+    if (role === 'partner') audit.partnerId = row.id;
+    else audit.fintechId = row.id;
+    return next();
+  };
+}
+
+/** The operator: Bearer GATEWAY_ADMIN_KEY. */
+export function requireOperator(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.var.audit.enabled = true;
+    const key = bearerToken(c);
+    if (!key || !timingSafeEqual(key, c.var.deps.config.adminKey)) {
+      failAuth(c, key ? 'wrong_admin_key' : 'missing_bearer');
+      throw errors.invalidApiKeys();
+    }
+    c.set('principal', { kind: 'operator' });
+    c.var.audit.actorType = 'operator';
+    c.var.audit.actorId = 'operator';
+    return next();
+  };
+}
+
+/** Compliance readers: the operator or an auditor (possibly scoped to one partner). */
+export function requireAuditReader(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.var.audit.enabled = true;
+    c.var.audit.action = 'audit.read';
+    const key = bearerToken(c);
+    if (key && timingSafeEqual(key, c.var.deps.config.adminKey)) {
+      c.set('principal', { kind: 'operator' });
+      c.var.audit.actorType = 'operator';
+      c.var.audit.actorId = 'operator';
+      return next();
+    }
+    if (key) {
+      const [row] = await c.var.deps.db
+        .select({ id: auditors.id, partnerId: auditors.partnerId, disabled: auditors.disabled })
+        .from(auditors)
+        .where(eq(auditors.keyHash, await hashSecret(key)))
+        .limit(1);
+      if (row && !row.disabled) {
+        c.set('principal', { kind: 'auditor', id: row.id, partnerId: row.partnerId });
+        c.var.audit.actorType = 'auditor';
+        c.var.audit.actorId = row.id;
+        c.var.audit.partnerId = row.partnerId;
+        return next();
+      }
+      failAuth(c, row ? 'auditor_disabled' : 'unknown_key');
+    } else {
+      failAuth(c, 'missing_bearer');
+    }
+    throw errors.invalidApiKeys();
+  };
+}
+
+function bearerToken(c: Context<AppEnv>): string | undefined {
+  const header = c.req.header('authorization');
+  const match = header?.match(/^Bearer\s+(\S+)\s*$/i);
+  return match?.[1];
+}
+
+/** Marks the request's audit record as a failed authentication (never records the presented secret). */
+function failAuth(c: Context<AppEnv>, reason: string, ids: { partnerId?: string; fintechId?: string } = {}) {
+  const audit = c.var.audit;
+  audit.enabled = true;
+  audit.action = 'auth.failed';
+  audit.actorType = 'anonymous';
+  audit.actorId = null;
+  audit.decision = 'deny';
+  audit.reason = reason;
+  if (ids.partnerId) audit.partnerId = ids.partnerId;
+  if (ids.fintechId) audit.fintechId = ids.fintechId;
+}

@@ -1,0 +1,51 @@
+/**
+ * A fresh, migrated database for one test file: PGlite (default) or, when
+ * DATABASE_URL is set, a new Postgres database cloned from the migrated template.
+ */
+import { readFileSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+import { inject } from 'vitest';
+import type { DatabaseHandle } from '../../src/db/database';
+import { wrapPglite } from '../../src/db/pglite';
+import { openPostgres } from '../../src/db/postgres';
+import { serverUrl, withDatabase } from './pg-url';
+
+let counter = 0;
+
+export function usingPostgres(): boolean {
+  return inject('databaseUrl') !== '';
+}
+
+export interface TestDatabase extends DatabaseHandle {
+  /** A connection string to the same database (Postgres only), for a second instance. */
+  url: string | undefined;
+}
+
+export async function openTestDatabase(): Promise<TestDatabase> {
+  const databaseUrl = inject('databaseUrl');
+  if (!databaseUrl) {
+    const blob = new Blob([readFileSync(inject('pgliteDump'))]);
+    const pg = await PGlite.create({ loadDataDir: blob });
+    return { ...wrapPglite(pg), url: undefined };
+  }
+  const name = `gw_t_${inject('pgTemplate').split('_').pop()}_${process.pid}_${Date.now()}_${counter++}`;
+  const admin = postgres(serverUrl(databaseUrl), { max: 1, onnotice: () => {} });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.unsafe(`create database ${name} template ${inject('pgTemplate')}`);
+        break;
+      } catch (err) {
+        // Two files cloning the template at the same instant: try again shortly.
+        if (attempt >= 20) throw err;
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(databaseUrl, name);
+  const handle = openPostgres(url, { max: 10 });
+  return { ...handle, url };
+}
