@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/database';
+import { PRODUCT_ALIASES, type Product } from '../plaid/schemas';
 import { partners, processorTokens } from '../db/schema';
 import type { Keyring, Sealed } from './crypto';
 import { hashGatewayToken, looksLikeGatewayToken, sealContext } from './tokens';
@@ -40,12 +41,10 @@ export type Decision =
   | { allowed: true; facts: TokenFacts }
   | { allowed: false; reason: DenialReason; facts?: TokenFacts };
 
-/** Products that stand for the same permission (design: identity match accepts `identity_match` too). */
-const EQUIVALENT: Record<string, string[]> = { identity: ['identity', 'identity_match'] };
-
-function productAllowed(set: string[], product: string): boolean {
-  const names = EQUIVALENT[product] ?? [product];
-  return names.some((name) => set.includes(name));
+/** Whether `set` lists the product or one of its aliases (identity_match grants identity). */
+function listed(set: readonly string[], product: string): boolean {
+  const aliases = PRODUCT_ALIASES[product as Product] ?? [];
+  return set.includes(product) || aliases.some((alias) => set.includes(alias));
 }
 
 /** Pure decision over the facts; unit-tested exhaustively. */
@@ -54,10 +53,11 @@ export function decide(partnerId: string, product: string, facts: TokenFacts | u
   if (facts.partnerId !== partnerId) return { allowed: false, reason: 'token_other_partner' };
   if (facts.revoked) return { allowed: false, reason: 'token_revoked', facts };
   if (facts.partnerDisabled) return { allowed: false, reason: 'partner_disabled', facts };
-  if (facts.tokenProducts.length > 0 && !productAllowed(facts.tokenProducts, product)) {
+  if (facts.tokenProducts.length > 0 && !listed(facts.tokenProducts, product)) {
     return { allowed: false, reason: 'product_not_in_token_permissions', facts };
   }
-  if (!productAllowed(facts.partnerProducts, product)) {
+  // The partner cap is an explicit list: unlike a token's set, empty means nothing.
+  if (!listed(facts.partnerProducts, product)) {
     return { allowed: false, reason: 'product_not_in_partner_cap', facts };
   }
   return { allowed: true, facts };
