@@ -9,6 +9,8 @@ export default defineConfig({
     exclude: ['test/worker/**', 'node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
+    // CI also writes a JSON summary that .ci/run totals into one closing line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: `.data/ci/vitest-node-${process.env.CI_RUN_LABEL ?? 'run'}.json` }]] : ['default'],
     hookTimeout: 60_000,
     pool: 'forks',
   },

@@ -1,0 +1,57 @@
+/**
+ * Node-side setup for the workerd suite: a fresh migrated Postgres database
+ * (DATABASE_URL's server, else the local one on 127.0.0.1:5432) and the Plaid
+ * emulator over HTTP. The Worker under test reaches both over real sockets.
+ * workerd cannot host PGlite, so this suite always needs a Postgres server.
+ */
+import postgres from 'postgres';
+import type { TestProject } from 'vitest/node';
+import { createEmulatorApp } from '../../src/emulator/app';
+import { openPostgres } from '../../src/db/postgres';
+import { runMigrations } from '../../src/db/migrate';
+import { base64url, randomBytes } from '../../src/lib/ids';
+import { closeServer, listen } from '../../src/node/serve';
+import { serverUrl, withDatabase } from '../support/pg-url';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    workerDatabaseUrl: string;
+    emulatorUrl: string;
+    adminKey: string;
+    encryptionKey: string;
+  }
+}
+
+export const WORKER_PLAID_CLIENT = { clientId: 'worker_plaid_client', secret: 'worker_plaid_secret_0000000000' };
+
+export default async function setup(project: TestProject) {
+  const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `gw_w_${process.pid}_${Date.now()}`;
+  const admin = postgres(serverUrl(base), { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  try {
+    await admin.unsafe(`create database ${name}`);
+  } catch (err) {
+    await admin.end();
+    throw new Error(
+      `The workerd suite needs a PostgreSQL server (tried ${new URL(base).host}): set DATABASE_URL. ${String(err)}`,
+    );
+  }
+  const url = withDatabase(base, name);
+  const handle = openPostgres(url, { max: 1 });
+  await runMigrations(handle);
+  await handle.close();
+
+  const emulator = createEmulatorApp({ clients: [WORKER_PLAID_CLIENT], rateLimits: false });
+  const { server, url: emulatorUrl } = await listen(emulator, 0);
+
+  project.provide('workerDatabaseUrl', url);
+  project.provide('emulatorUrl', emulatorUrl);
+  project.provide('adminKey', `worker_admin_${base64url(randomBytes(24))}`);
+  project.provide('encryptionKey', `w1:${btoa(String.fromCharCode(...randomBytes(32)))}`);
+
+  return async () => {
+    await closeServer(server);
+    await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
+    await admin.end();
+  };
+}
