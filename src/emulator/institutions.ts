@@ -1,0 +1,41 @@
+/**
+ * Institutions the emulator knows. Plaid's Sandbox offers every institution;
+ * the emulator offers Plaid's Sandbox-only test institutions plus a few large
+ * US banks, so an unknown id can be refused the way Plaid refuses it.
+ */
+export interface EmulatorInstitution {
+  id: string;
+  name: string;
+  /** Data calls on Items at this institution answer this error (Unhealthy Platypus Bank). */
+  error?: 'INSTITUTION_DOWN' | 'INSTITUTION_NOT_RESPONDING' | 'INSTITUTION_NO_LONGER_SUPPORTED';
+  /** Capital One: /processor/balance/get requires options.min_last_updated_datetime. */
+  requiresMinLastUpdated?: boolean;
+}
+
+export const INSTITUTIONS: readonly EmulatorInstitution[] = [
+  { id: 'ins_109508', name: 'First Platypus Bank' },
+  { id: 'ins_109509', name: 'First Gingham Credit Union' },
+  { id: 'ins_109510', name: 'Tattersall Federal Credit Union' },
+  { id: 'ins_109511', name: 'Tartan Bank' },
+  { id: 'ins_109512', name: 'Houndstooth Bank' },
+  { id: 'ins_43', name: 'Platypus OAuth Bank' },
+  { id: 'ins_116834', name: 'Flexible Platypus Open Banking (UK Bank)' },
+  { id: 'ins_117650', name: 'Royal Bank of Plaid (UK Bank)' },
+  { id: 'ins_127287', name: 'Platypus OAuth Bank' },
+  { id: 'ins_132241', name: 'First Platypus OAuth App2App Bank' },
+  { id: 'ins_117181', name: 'Flexible Platypus Open Banking (QR code)' },
+  { id: 'ins_132363', name: 'Unhealthy Platypus Bank - Degraded' },
+  { id: 'ins_132361', name: 'Unhealthy Platypus Bank - Down', error: 'INSTITUTION_DOWN' },
+  { id: 'ins_133402', name: 'Unsupported Platypus Bank - Institution Not Supported', error: 'INSTITUTION_NO_LONGER_SUPPORTED' },
+  { id: 'ins_133502', name: 'Platypus Bank RUX Auth' },
+  { id: 'ins_133503', name: 'Platypus Bank RUX Match' },
+  { id: 'ins_3', name: 'Chase' },
+  { id: 'ins_4', name: 'Wells Fargo' },
+  { id: 'ins_5', name: 'Citi' },
+  { id: 'ins_127989', name: 'Bank of America' },
+  { id: 'ins_128026', name: 'Capital One', requiresMinLastUpdated: true },
+];
+
+export function findInstitution(id: string): EmulatorInstitution | undefined {
+  return INSTITUTIONS.find((institution) => institution.id === id);
+}

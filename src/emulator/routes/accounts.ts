@@ -1,0 +1,76 @@
+import { errors, PlaidError } from '../../plaid/errors';
+import {
+  processorAuthGetRequestSchema,
+  processorAuthGetResponseSchema,
+  processorBalanceGetRequestSchema,
+  processorBalanceGetResponseSchema,
+  processorIdentityGetRequestSchema,
+  processorIdentityGetResponseSchema,
+  processorIdentityMatchRequestSchema,
+  processorIdentityMatchResponseSchema,
+} from '../../plaid/schemas';
+import { USER_GOOD_OWNER, userGoodAccount, userGoodNumbers } from '../data/user-good';
+import { matchIdentity } from '../identity-match';
+import { createEmulatorRouter, plaidPost, type EmulatorContext } from '../router';
+import { guardedItem } from './guard';
+
+/** Capital One's balance is refreshed periodically, not on request; the emulator says it is an hour old. */
+const CACHED_BALANCE_AGE_MS = 60 * 60 * 1000;
+
+/** /processor/auth/get, /processor/balance/get, /processor/identity/get, /processor/identity/match. */
+export function accountRoutes(ctx: EmulatorContext) {
+  const router = createEmulatorRouter();
+
+  plaidPost(
+    router,
+    { path: '/processor/auth/get', summary: 'Account and routing numbers', request: processorAuthGetRequestSchema, response: processorAuthGetResponseSchema },
+    (body, c) => {
+      const item = guardedItem(ctx, c, body.processor_token, { product: 'auth', needsHealthyItem: true });
+      return { numbers: userGoodNumbers(item.accountId), account: userGoodAccount(item.accountId, null) };
+    },
+  );
+
+  plaidPost(
+    router,
+    { path: '/processor/balance/get', summary: 'Real-time balance', request: processorBalanceGetRequestSchema, response: processorBalanceGetResponseSchema },
+    (body, c) => {
+      const item = guardedItem(ctx, c, body.processor_token, { product: 'balance', needsHealthyItem: true });
+      const now = ctx.clock().getTime();
+      let lastUpdated: string | null = null;
+      if (item.institution.requiresMinLastUpdated) {
+        const min = body.options?.min_last_updated_datetime;
+        if (!min) throw errors.invalidField('options.min_last_updated_datetime is required for this institution');
+        const updatedAt = now - CACHED_BALANCE_AGE_MS;
+        lastUpdated = new Date(updatedAt).toISOString();
+        if (Date.parse(min) > updatedAt) {
+          throw new PlaidError({
+            type: 'INVALID_RESULT',
+            code: 'LAST_UPDATED_DATETIME_OUT_OF_RANGE',
+            message: `requested datetime out of range, most recently updated balance ${lastUpdated}`,
+          });
+        }
+      }
+      return { account: userGoodAccount(item.accountId, lastUpdated) };
+    },
+  );
+
+  plaidPost(
+    router,
+    { path: '/processor/identity/get', summary: 'Account owner identity', request: processorIdentityGetRequestSchema, response: processorIdentityGetResponseSchema },
+    (body, c) => {
+      const item = guardedItem(ctx, c, body.processor_token, { product: 'identity', needsHealthyItem: true });
+      return { account: { ...userGoodAccount(item.accountId, null), owners: [USER_GOOD_OWNER] } };
+    },
+  );
+
+  plaidPost(
+    router,
+    { path: '/processor/identity/match', summary: 'Identity match scores', request: processorIdentityMatchRequestSchema, response: processorIdentityMatchResponseSchema },
+    (body, c) => {
+      const item = guardedItem(ctx, c, body.processor_token, { product: 'identity', needsHealthyItem: true });
+      return { account: { ...userGoodAccount(item.accountId, null), ...matchIdentity(body.user, [USER_GOOD_OWNER]) } };
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,115 @@
+import { z } from '@hono/zod-openapi';
+import { plaidRequest, processorTokenSchema, requestIdSchema } from '../../plaid/schemas';
+import { itemError } from '../item-errors';
+import { createEmulatorRouter, plaidPost, type EmulatorContext } from '../router';
+import { addTransactions } from '../transactions';
+
+/**
+ * Emulator-only controls (not Plaid endpoints; Plaid's equivalents need an
+ * access_token, which a processor-token holder never has). Same conventions as
+ * Plaid: POST, JSON, Plaid keys, Plaid errors, request_id.
+ *
+ * - /sandbox/processor_token/reset_login: the Item goes to ITEM_LOGIN_REQUIRED
+ *   (as /sandbox/item/reset_login does), and an ITEM ERROR webhook is sent.
+ * - /sandbox/processor_token/repair: the Item is healthy again (the user went
+ *   through Link's update mode); a LOGIN_REPAIRED webhook is sent if it was in
+ *   ITEM_LOGIN_REQUIRED.
+ * - /sandbox/processor_token/transactions/add: new transactions (and optionally
+ *   every pending one posted); fires SYNC_UPDATES_AVAILABLE.
+ */
+const tokenOnly = plaidRequest({ processor_token: processorTokenSchema });
+
+const resetLoginResponse = z.looseObject({ reset_login: z.boolean(), request_id: requestIdSchema }).openapi('EmulatorResetLoginResponse');
+const repairResponse = z.looseObject({ repaired: z.boolean(), request_id: requestIdSchema }).openapi('EmulatorRepairResponse');
+
+export const emulatorTransactionsAddRequestSchema = plaidRequest({
+  processor_token: processorTokenSchema,
+  count: z.number().int().min(1).max(500).optional().openapi({ description: 'How many generated transactions to add (default 1).' }),
+  transactions: z
+    .array(
+      z.strictObject({
+        amount: z.number().optional(),
+        date: z.iso.date().optional(),
+        name: z.string().min(1).max(200).optional(),
+        pending: z.boolean().optional(),
+      }),
+    )
+    .min(1)
+    .max(500)
+    .optional()
+    .openapi({ description: 'Explicit transactions to add (instead of count).' }),
+  post_pending: z.boolean().optional().openapi({ description: 'Also post every pending transaction (removed + added).' }),
+}).openapi('EmulatorTransactionsAddRequest');
+
+const transactionsAddResponse = z
+  .looseObject({ added: z.array(z.string()), removed: z.array(z.string()), request_id: requestIdSchema })
+  .openapi('EmulatorTransactionsAddResponse');
+
+export function controlRoutes(ctx: EmulatorContext) {
+  const router = createEmulatorRouter();
+
+  plaidPost(
+    router,
+    { path: '/sandbox/processor_token/reset_login', summary: 'Force ITEM_LOGIN_REQUIRED', request: tokenOnly, response: resetLoginResponse },
+    (body, c) => {
+      const item = ctx.state.itemFor(body.processor_token, c.var.client.clientId);
+      item.error = 'ITEM_LOGIN_REQUIRED';
+      if (item.webhook) {
+        ctx.webhooks.send(item.webhook, {
+          webhook_type: 'ITEM',
+          webhook_code: 'ERROR',
+          item_id: item.itemId,
+          error: { ...itemError('ITEM_LOGIN_REQUIRED').toBody(c.var.requestId), status: 400 },
+          environment: 'sandbox',
+        });
+      }
+      return { reset_login: true };
+    },
+  );
+
+  plaidPost(
+    router,
+    { path: '/sandbox/processor_token/repair', summary: 'Clear the Item error', request: tokenOnly, response: repairResponse },
+    (body, c) => {
+      const item = ctx.state.itemFor(body.processor_token, c.var.client.clientId);
+      const wasLoginRequired = item.error === 'ITEM_LOGIN_REQUIRED';
+      item.error = null;
+      if (wasLoginRequired && item.webhook) {
+        ctx.webhooks.send(item.webhook, {
+          webhook_type: 'ITEM',
+          webhook_code: 'LOGIN_REPAIRED',
+          item_id: item.itemId,
+          environment: 'sandbox',
+        });
+      }
+      return { repaired: true };
+    },
+  );
+
+  plaidPost(
+    router,
+    {
+      path: '/sandbox/processor_token/transactions/add',
+      summary: 'Add transactions (fires SYNC_UPDATES_AVAILABLE)',
+      request: emulatorTransactionsAddRequestSchema,
+      response: transactionsAddResponse,
+    },
+    (body, c) => {
+      const item = ctx.state.itemFor(body.processor_token, c.var.client.clientId);
+      const result = addTransactions(item, body, ctx.clock());
+      if (item.webhook) {
+        ctx.webhooks.send(item.webhook, {
+          webhook_type: 'TRANSACTIONS',
+          webhook_code: 'SYNC_UPDATES_AVAILABLE',
+          item_id: item.itemId,
+          initial_update_complete: true,
+          historical_update_complete: true,
+          environment: 'sandbox',
+        });
+      }
+      return { ...result };
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,50 @@
+import { errors, PlaidError } from '../../plaid/errors';
+import { sandboxProcessorTokenCreateRequestSchema, sandboxProcessorTokenCreateResponseSchema } from '../../plaid/schemas';
+import { findInstitution } from '../institutions';
+import { isItemErrorCode, ITEM_ERRORS, itemError, type ItemErrorCode } from '../item-errors';
+import { createEmulatorRouter, plaidPost, type EmulatorContext } from '../router';
+
+export const SANDBOX_USERNAME = 'user_good';
+export const SANDBOX_PASSWORD = 'pass_good';
+
+/**
+ * /sandbox/processor_token/create: a new Item (user_good's Plaid Checking) and a
+ * token for it, usable by the calling client only.
+ */
+export function sandboxRoutes(ctx: EmulatorContext) {
+  const router = createEmulatorRouter();
+  plaidPost(
+    router,
+    {
+      path: '/sandbox/processor_token/create',
+      summary: 'Create a processor token for a new Sandbox Item',
+      request: sandboxProcessorTokenCreateRequestSchema,
+      response: sandboxProcessorTokenCreateResponseSchema,
+    },
+    (body, c) => {
+      ctx.limiter.consume('/sandbox/processor_token/create', { client: c.var.client.clientId });
+      const institution = findInstitution(body.institution_id);
+      if (!institution) {
+        throw new PlaidError({ type: 'INVALID_INPUT', code: 'INVALID_INSTITUTION', message: 'invalid institution_id provided' });
+      }
+      const username = body.options?.override_username ?? SANDBOX_USERNAME;
+      const password = body.options?.override_password ?? SANDBOX_PASSWORD;
+      let error: ItemErrorCode | null = null;
+      if (username !== SANDBOX_USERNAME) throw itemError('INVALID_CREDENTIALS');
+      if (password.startsWith('error_')) {
+        const code = password.slice('error_'.length);
+        if (!isItemErrorCode(code)) {
+          throw errors.invalidField(
+            `override_password error_${code.slice(0, 60)} is not supported by the emulator; supported: ${Object.keys(ITEM_ERRORS).join(', ')}`,
+          );
+        }
+        error = code;
+      } else if (password !== SANDBOX_PASSWORD) {
+        throw itemError('INVALID_CREDENTIALS');
+      }
+      const item = ctx.state.createItem({ clientId: c.var.client.clientId, institution, createdAt: ctx.clock(), error });
+      return { processor_token: item.processorToken };
+    },
+  );
+  return router;
+}

@@ -1,0 +1,103 @@
+import { errors } from '../plaid/errors';
+import type { ProcessorSignalEvaluateResponse } from '../plaid/schemas';
+import type { GeneratedTransaction } from './data/transactions';
+import { USER_GOOD_ACCOUNT } from './data/user-good';
+import { hash32 } from './random';
+import type { Item } from './state';
+
+/**
+ * Signal: deterministic scores, and the decision/return report rules.
+ *
+ * Scores (1-99, higher = riskier) grow with the logarithm of the amount, plus a
+ * per-token offset, so one token and amount always score the same and a large
+ * debit scores worse than a small one. Risk tiers are derived from the score
+ * (customer-initiated 1-5, bank-initiated 1-8). Plaid caches results for the same
+ * transaction for 24 h; the emulator keeps the first evaluation of a
+ * client_transaction_id for that long.
+ */
+
+export const SIGNAL_CACHE_MS = 24 * 60 * 60 * 1000;
+
+export interface SignalEvaluation {
+  amount: number;
+  evaluatedAt: number;
+  scores: NonNullable<ProcessorSignalEvaluateResponse['scores']>;
+  initiated?: boolean;
+  returnCode?: string;
+}
+
+function clampScore(n: number): number {
+  return Math.max(1, Math.min(99, Math.round(n)));
+}
+
+export function signalScores(token: string, amount: number): SignalEvaluation['scores'] {
+  const magnitude = Math.log10(1 + Math.abs(amount));
+  const customer = clampScore(4 + 17 * magnitude + (hash32(`signal:c:${token}`) % 12));
+  const bank = clampScore(2 + 12 * magnitude + (hash32(`signal:b:${token}`) % 10));
+  return {
+    customer_initiated_return_risk: { score: customer, risk_tier: Math.min(5, Math.ceil(customer / 20)) },
+    bank_initiated_return_risk: { score: bank, risk_tier: Math.min(8, Math.ceil(bank / 12.5)) },
+  };
+}
+
+export function evaluate(item: Item, clientTransactionId: string, amount: number, now: number): SignalEvaluation {
+  const cached = item.signals.get(clientTransactionId);
+  if (cached && now - cached.evaluatedAt < SIGNAL_CACHE_MS) return cached;
+  const evaluation: SignalEvaluation = {
+    amount,
+    evaluatedAt: now,
+    scores: signalScores(item.processorToken, amount),
+    ...(cached ? { initiated: cached.initiated, returnCode: cached.returnCode } : {}),
+  };
+  item.signals.set(clientTransactionId, evaluation);
+  return evaluation;
+}
+
+/** A handful of Plaid's core attributes, computed from the emulated account and history. */
+export function coreAttributes(item: Item, history: GeneratedTransaction[], now: number): Record<string, number | boolean | null> {
+  const dayMs = 86_400_000;
+  const within = (days: number) =>
+    history.filter((g) => now - Date.parse(`${g.transaction.date}T00:00:00Z`) < days * dayMs).map((g) => g.transaction.amount);
+  const attrs: Record<string, number | boolean | null> = {
+    days_since_first_plaid_connection: Math.max(0, Math.floor((now - item.createdAt.getTime()) / dayMs)),
+    plaid_connections_count_7d: 1,
+    plaid_connections_count_30d: 1,
+    total_plaid_connections_count: 1,
+    is_savings_or_money_market_account: false,
+    available_balance: USER_GOOD_ACCOUNT.balances.available,
+    current_balance: USER_GOOD_ACCOUNT.balances.current,
+    unauthorized_transactions_count_30d: 0,
+    nsf_overdraft_transactions_count_30d: 0,
+  };
+  for (const days of [10, 30, 60, 90]) {
+    const amounts = within(days);
+    const debits = amounts.filter((a) => a > 0);
+    const credits = amounts.filter((a) => a < 0);
+    attrs[`debit_transactions_count_${days}d`] = debits.length;
+    attrs[`credit_transactions_count_${days}d`] = credits.length;
+    attrs[`total_debit_transactions_amount_${days}d`] = Math.round(debits.reduce((s, a) => s + a, 0) * 100) / 100;
+    attrs[`total_credit_transactions_amount_${days}d`] = Math.round(-credits.reduce((s, a) => s + a, 0) * 100) / 100;
+  }
+  return attrs;
+}
+
+function neverEvaluated() {
+  return errors.invalidField('client_transaction_id was never evaluated with /processor/signal/evaluate');
+}
+
+/** decision/report: refused for an unknown transaction, or a second report with a different `initiated`. */
+export function reportDecision(item: Item, clientTransactionId: string, initiated: boolean): void {
+  const evaluation = item.signals.get(clientTransactionId);
+  if (!evaluation) throw neverEvaluated();
+  if (evaluation.initiated !== undefined && evaluation.initiated !== initiated) {
+    throw errors.invalidField('initiated differs from the value already reported for this client_transaction_id');
+  }
+  evaluation.initiated = initiated;
+}
+
+/** return/report: refused for an unknown transaction (the return code format is checked by the schema). */
+export function reportReturn(item: Item, clientTransactionId: string, returnCode: string): void {
+  const evaluation = item.signals.get(clientTransactionId);
+  if (!evaluation) throw neverEvaluated();
+  evaluation.returnCode = returnCode;
+}

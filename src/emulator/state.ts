@@ -1,0 +1,81 @@
+import { errors } from '../plaid/errors';
+import { PLAID_PROCESSOR_TOKEN_PATTERN, type Product } from '../plaid/schemas';
+import { accountIdFor } from './data/user-good';
+import type { GeneratedTransaction } from './data/transactions';
+import type { EmulatorInstitution } from './institutions';
+import type { ItemErrorCode } from './item-errors';
+import { deterministicId } from './random';
+import type { SignalEvaluation } from './signal';
+
+/**
+ * The emulator's in-memory world. In Plaid a processor token names one account
+ * of one Item; the emulator's `/sandbox/processor_token/create` makes a fresh
+ * Item per token, so token and Item are one record here.
+ */
+
+/** One entry of an Item's append-only transactions change log (what /transactions/sync pages through). */
+export type TransactionEvent =
+  | { kind: 'added' | 'modified'; tx: GeneratedTransaction }
+  | { kind: 'removed'; transactionId: string; accountId: string };
+
+export interface Item {
+  processorToken: string;
+  itemId: string;
+  /** The Plaid client (client_id) that created the token: the only one that may use it. */
+  clientId: string;
+  institution: EmulatorInstitution;
+  /** Seed for every deterministic value of this Item (ids, history, scores). */
+  seed: string;
+  accountId: string;
+  createdAt: Date;
+  /** Item error every data call answers, or null when the Item is healthy. */
+  error: ItemErrorCode | null;
+  /** Permission set: [] means every product (Plaid's rule). */
+  permissions: Product[];
+  webhook: string | null;
+  /** Built lazily on first use (most benchmark tokens never sync). */
+  log: TransactionEvent[] | null;
+  addedCount: number;
+  signals: Map<string, SignalEvaluation>;
+}
+
+export class EmulatorState {
+  private readonly items = new Map<string, Item>();
+
+  createItem(input: { clientId: string; institution: EmulatorInstitution; createdAt: Date; error: ItemErrorCode | null }): Item {
+    const processorToken = `processor-sandbox-${crypto.randomUUID()}`;
+    const seed = processorToken;
+    const item: Item = {
+      processorToken,
+      itemId: deterministicId(`item:${seed}`),
+      clientId: input.clientId,
+      institution: input.institution,
+      seed,
+      accountId: accountIdFor(seed),
+      createdAt: input.createdAt,
+      error: input.error,
+      permissions: [],
+      webhook: null,
+      log: null,
+      addedCount: 0,
+      signals: new Map(),
+    };
+    this.items.set(processorToken, item);
+    return item;
+  }
+
+  /**
+   * The Item behind `token` for `clientId`. Malformed, unknown and other
+   * clients' tokens all answer the same INVALID_PROCESSOR_TOKEN (nothing leaks).
+   */
+  itemFor(token: string, clientId: string): Item {
+    if (!PLAID_PROCESSOR_TOKEN_PATTERN.test(token)) throw errors.invalidProcessorToken();
+    const item = this.items.get(token);
+    if (!item || item.clientId !== clientId) throw errors.invalidProcessorToken();
+    return item;
+  }
+
+  get size(): number {
+    return this.items.size;
+  }
+}
