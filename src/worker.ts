@@ -22,6 +22,7 @@ interface WorkerBindings {
 
 let config: GatewayConfig | undefined;
 let keyring: Keyring | undefined;
+let upstream: ReturnType<typeof createHttpUpstream> | undefined;
 
 function configFrom(env: WorkerBindings): GatewayConfig {
   if (config) return config;
@@ -45,7 +46,7 @@ function depsFor(c: Context<AppEnv>): AppDeps {
     config: cfg,
     db: handle.db,
     clock: () => new Date(),
-    upstream: createHttpUpstream({ baseUrl: cfg.plaidBaseUrl!, timeoutMs: cfg.upstreamTimeoutMs }),
+    upstream: (upstream ??= createHttpUpstream({ baseUrl: cfg.plaidBaseUrl!, timeoutMs: cfg.upstreamTimeoutMs })),
     audit: createAuditWriter(handle.db),
     rateLimiter: unlimited,
     keyring: (keyring ??= new Keyring(cfg.encryptionKeys)),

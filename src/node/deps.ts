@@ -6,7 +6,7 @@ import { openPglite } from '../db/pglite';
 import { openPostgres } from '../db/postgres';
 import { runMigrations } from '../db/migrate';
 import { createLogger } from '../lib/logger';
-import { createHttpUpstream } from '../upstream/http';
+import { createNodeUpstream } from '../upstream/node';
 import { unlimited } from '../ratelimit/limiter';
 import { Keyring } from '../tenancy/crypto';
 
@@ -31,7 +31,7 @@ export function buildNodeDeps(
     config,
     db: handle.db,
     clock: () => new Date(),
-    upstream: createHttpUpstream({ baseUrl: config.plaidBaseUrl, timeoutMs: config.upstreamTimeoutMs }),
+    upstream: overrides.upstream ?? createNodeUpstream({ baseUrl: config.plaidBaseUrl, timeoutMs: config.upstreamTimeoutMs, log }),
     audit: createAuditWriter(handle.db),
     rateLimiter: unlimited,
     keyring: new Keyring(config.encryptionKeys),

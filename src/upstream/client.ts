@@ -9,6 +9,8 @@ export interface UpstreamResponse {
   status: number;
   body: Record<string, unknown>;
   plaidRequestId: string | null;
+  /** Plaid's Retry-After header on a 429, passed on to the partner. */
+  retryAfter?: string | null;
 }
 
 /**

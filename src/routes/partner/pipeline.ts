@@ -1,0 +1,280 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { eq } from 'drizzle-orm';
+import type { Context, MiddlewareHandler } from 'hono';
+import { requireClient } from '../../auth/credentials';
+import type { AppEnv } from '../../context';
+import type { Database } from '../../db/database';
+import { partners, type RateLimitConfig } from '../../db/schema';
+import type { AppRouter } from '../../lib/create-router';
+import { PlaidError, errors } from '../../plaid/errors';
+import { plaidErrorSchema, type PartnerPath, type PartnerProduct } from '../../plaid/schemas';
+import { decidePartnerCall, type DenialReason, unsealForCall } from '../../tenancy/decision';
+import { UpstreamFailure } from '../../upstream/errors';
+
+/**
+ * The partner pipeline, shared by the seven /processor/* endpoints:
+ *
+ *   requireClient('partner')          gateway keys (headers or body)
+ *   -> partnerCall()                  audit draft: action, product, fields present (names only)
+ *   -> zod validation                 Plaid's INVALID_REQUEST errors (shared schemas, strict)
+ *   -> decidePartnerCall()            token owned by this partner, not revoked, product allowed
+ *   -> rateLimiter.take()             per partner and per token, per endpoint
+ *   -> unsealForCall()                raw Plaid token + the partner's Plaid keys, for this call only
+ *   -> upstream.call()                the partner's body with the raw token, without gateway keys
+ *   -> Plaid's answer, as is, with the gateway's request_id
+ *
+ * Every step records its outcome on c.var.audit; the audit middleware commits
+ * the record before the response leaves.
+ */
+
+export interface PartnerEndpointSpec {
+  path: PartnerPath;
+  product: PartnerProduct;
+  operationId: string;
+  summary: string;
+  description: string;
+  request: z.ZodType;
+  response: z.ZodType;
+  /** false for the Signal reports: never retried upstream. */
+  idempotent: boolean;
+}
+
+/** Upper bound on recorded field names (unknown fields are named by the caller). */
+const MAX_FIELD_NAMES = 40;
+const FIELD_NAME = /^[A-Za-z0-9_]{1,64}$/;
+/** Objects whose own field names are recorded as `parent.child`. */
+const NESTED_FIELD_PARENTS = new Set(['user', 'options', 'device']);
+
+/**
+ * Names of the fields present (non-null) in a request body: top-level names and
+ * one level inside `user`, `options` and `device`. Never values.
+ */
+export function fieldsPresent(body: unknown): string[] {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return [];
+  const names: string[] = [];
+  for (const [key, value] of Object.entries(body)) {
+    if (value === null || value === undefined || !FIELD_NAME.test(key)) continue;
+    names.push(key);
+    if (NESTED_FIELD_PARENTS.has(key) && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [child, childValue] of Object.entries(value as Record<string, unknown>)) {
+        if (childValue === null || childValue === undefined || !FIELD_NAME.test(child)) continue;
+        names.push(`${key}.${child}`);
+      }
+    }
+  }
+  return names.sort().slice(0, MAX_FIELD_NAMES);
+}
+
+/** Opens the audit draft of a partner call (runs right after authentication, before validation). */
+function partnerCall(spec: PartnerEndpointSpec): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const audit = c.var.audit;
+    audit.action = 'partner.call';
+    audit.product = spec.product;
+    const body = await (c.req.bodyCache.json ?? Promise.resolve(undefined));
+    audit.details = { ...audit.details, fields_present: fieldsPresent(body) };
+    return next();
+  };
+}
+
+/**
+ * What a denied partner sees. Every token-related reason answers the same
+ * INVALID_PROCESSOR_TOKEN (nothing tells an unknown token from another partner's
+ * or a revoked one). A product outside the permission set or the partner's cap
+ * answers INVALID_PRODUCT (docs/partner.md, "Errors": reference README gap 3).
+ */
+export function denialError(reason: DenialReason, spec: PartnerEndpointSpec): PlaidError {
+  switch (reason) {
+    case 'product_not_in_token_permissions':
+      return errors.invalidProduct(
+        `the permissions of this processor token do not include the ${spec.product} product required by ${spec.path}; ask the fintech that issued the token to grant it`,
+      );
+    case 'product_not_in_partner_cap':
+      return errors.invalidProduct(
+        `this client is not enabled for the ${spec.product} product required by ${spec.path}; contact the gateway operator`,
+      );
+    case 'partner_disabled':
+      return new PlaidError({
+        type: 'INVALID_INPUT',
+        code: 'INVALID_API_KEYS',
+        message: 'this partner is disabled; contact the gateway operator',
+      });
+    case 'token_malformed':
+    case 'token_unknown':
+    case 'token_other_partner':
+    case 'token_revoked':
+      return errors.invalidProcessorToken();
+  }
+}
+
+async function loadRateLimitOverrides(db: Database, partnerId: string): Promise<RateLimitConfig> {
+  const [row] = await db.select({ rateLimits: partners.rateLimits }).from(partners).where(eq(partners.id, partnerId)).limit(1);
+  return row?.rateLimits ?? {};
+}
+
+/** The pipeline after validation: decide, limit, unseal, call Plaid, answer. */
+export async function handlePartnerCall(
+  c: Context<AppEnv>,
+  spec: PartnerEndpointSpec,
+  body: Record<string, unknown>,
+): Promise<Response> {
+  const { deps } = c.var;
+  const audit = c.var.audit;
+  const principal = c.var.principal;
+  if (principal?.kind !== 'partner') throw errors.invalidApiKeys(); // unreachable: requireClient ran
+  const partnerId = principal.id;
+  const gatewayToken = body.processor_token as string;
+
+  const [decision, overrides] = await Promise.all([
+    decidePartnerCall(deps.db, { partnerId, gatewayToken, product: spec.product }),
+    loadRateLimitOverrides(deps.db, partnerId),
+  ]);
+  // Ids only when the token is this partner's (decide() gives no facts otherwise).
+  if (decision.facts && decision.facts.partnerId === partnerId) {
+    audit.tokenId = decision.facts.tokenId;
+    audit.fintechId = decision.facts.fintechId;
+  }
+  if (!decision.allowed) {
+    audit.decision = 'deny';
+    audit.reason = decision.reason;
+    throw denialError(decision.reason, spec);
+  }
+  const facts = decision.facts;
+
+  const limit = await deps.rateLimiter.take({ partnerId, tokenId: facts.tokenId, endpoint: spec.path, overrides });
+  for (const [name, value] of Object.entries(limit.headers)) c.header(name, value);
+  if (!limit.allowed) {
+    audit.decision = 'deny';
+    audit.reason = `rate_limited_${limit.scope ?? 'partner'}`;
+    throw new PlaidError({
+      type: 'RATE_LIMIT_EXCEEDED',
+      code: limit.errorCode ?? 'RATE_LIMIT',
+      message: `rate limit exceeded for ${spec.path}${limit.scope === 'token' ? ' with this processor token' : ''}; retry after ${limit.retryAfterSeconds ?? 'a short'} second(s)`,
+      status: 429,
+      headers: limit.headers,
+    });
+  }
+
+  let secrets: Awaited<ReturnType<typeof unsealForCall>>;
+  try {
+    secrets = await unsealForCall(deps.keyring, facts);
+  } catch (err) {
+    audit.decision = 'error';
+    audit.reason = 'unseal_failed';
+    deps.log.error('could not unseal token material', {
+      request_id: c.var.requestId,
+      token_id: facts.tokenId,
+      error: err instanceof Error ? err.name : 'unknown',
+    });
+    throw errors.internal('the processor token could not be prepared for the call; contact the gateway operator');
+  }
+
+  // The partner's body, minus the gateway keys it may carry, with the raw token.
+  const { client_id: _clientId, secret: _secret, ...rest } = body;
+  const upstreamBody = { ...rest, processor_token: secrets.rawToken };
+
+  let upstream;
+  try {
+    upstream = await deps.upstream.call(
+      spec.path,
+      upstreamBody,
+      { clientId: secrets.plaidClientId, secret: secrets.plaidSecret },
+      { idempotent: spec.idempotent },
+    );
+  } catch (err) {
+    audit.decision = 'error';
+    if (err instanceof UpstreamFailure) {
+      audit.reason = `upstream_${err.kind}`;
+      audit.plaidStatus = err.upstreamStatus;
+      throw err;
+    }
+    audit.reason = 'upstream_error';
+    if (err instanceof PlaidError) throw err;
+    deps.log.error('upstream client threw', { request_id: c.var.requestId, error: err instanceof Error ? err.name : 'unknown' });
+    throw errors.internal('the upstream Plaid API could not be called');
+  }
+
+  audit.plaidRequestId = upstream.plaidRequestId;
+  audit.plaidStatus = upstream.status;
+  const ok = upstream.status >= 200 && upstream.status < 300;
+  if (ok) {
+    audit.decision = 'allow';
+    audit.reason = null;
+  } else {
+    const code = String(upstream.body.error_code);
+    // The gateway allowed the call; Plaid refused it (or failed).
+    audit.decision = upstream.status >= 500 ? 'error' : 'allow';
+    audit.reason = `plaid_${code}`.slice(0, 120);
+    c.set('errorCode', code);
+    if (upstream.retryAfter) c.header('retry-after', upstream.retryAfter);
+  }
+
+  const text = redact(JSON.stringify({ ...upstream.body, request_id: c.var.requestId }), [
+    secrets.rawToken,
+    secrets.plaidSecret,
+  ]);
+  c.header('content-type', 'application/json; charset=UTF-8');
+  return c.body(text, upstream.status as 200);
+}
+
+/**
+ * Defence in depth: the raw token and the partner's Plaid secret are never sent
+ * back, even if an upstream answer (an error message, say) were to echo them.
+ */
+function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length < 8) continue;
+    const encoded = JSON.stringify(secret).slice(1, -1);
+    if (out.includes(encoded)) out = out.split(encoded).join('[redacted]');
+  }
+  return out;
+}
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: plaidErrorSchema } },
+});
+
+/** Registers one partner endpoint: its OpenAPI route (shared Plaid schemas) and the pipeline. */
+export function registerPartnerEndpoint(router: AppRouter, spec: PartnerEndpointSpec): void {
+  const route = createRoute({
+    method: 'post',
+    path: spec.path,
+    operationId: spec.operationId,
+    tags: ['Partner API'],
+    summary: spec.summary,
+    description: `${spec.description}\n\nProduct checked: \`${spec.product}\`. Send the gateway processor token in \`processor_token\`.`,
+    security: [{ PlaidClientId: [], PlaidSecret: [] }],
+    middleware: [requireClient('partner'), partnerCall(spec)] as const,
+    request: { body: { required: true, content: { 'application/json': { schema: spec.request } } } },
+    responses: {
+      200: { description: "Plaid's answer, with the gateway's request_id.", content: { 'application/json': { schema: spec.response } } },
+      400: errorResponse(
+        'INVALID_REQUEST (malformed body), INVALID_INPUT (INVALID_API_KEYS, INVALID_PROCESSOR_TOKEN, INVALID_PRODUCT), or an error passed through from Plaid (ITEM_ERROR, ...).',
+      ),
+      413: errorResponse('INVALID_BODY: the body is over the size limit.'),
+      429: errorResponse("RATE_LIMIT_EXCEEDED: a gateway limit (Retry-After, RateLimit headers) or Plaid's own."),
+      500: errorResponse('API_ERROR: Plaid failed, timed out or answered something that is not Plaid.'),
+      503: errorResponse('API_ERROR PLANNED_MAINTENANCE: Plaid is unavailable.'),
+    },
+  });
+  // The handler answers Plaid's body verbatim (any status Plaid used), which the
+  // typed-response helpers cannot express; the schemas above document it.
+  router.openapi(route, (c) => handlePartnerCall(c, spec, c.req.valid('json') as Record<string, unknown>) as never);
+}
+
+export function registerPartnerSecuritySchemes(router: AppRouter): void {
+  router.openAPIRegistry.registerComponent('securitySchemes', 'PlaidClientId', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'PLAID-CLIENT-ID',
+    description: 'The gateway-issued client_id (or `client_id` in the JSON body).',
+  });
+  router.openAPIRegistry.registerComponent('securitySchemes', 'PlaidSecret', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'PLAID-SECRET',
+    description: 'The gateway-issued secret (or `secret` in the JSON body).',
+  });
+}
