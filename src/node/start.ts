@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createApp } from '../app';
 import { buildConfig, ConfigError, parseEnv } from '../config';
 import { createEmulatorApp, DEMO_CLIENT, parseEmulatorClients } from '../emulator/app';
+import { requestId } from '../lib/ids';
 import { createLogger } from '../lib/logger';
 import { loadOrCreateDevKeys } from './dev-keys';
 import { buildNodeDeps, openNodeDatabase } from './deps';
@@ -42,18 +43,28 @@ async function main() {
     }
   }
 
-  const handle = await openNodeDatabase(config);
-  closers.push(() => handle.close());
-  const deps = buildNodeDeps(config, handle, { log });
-  closers.unshift(() => deps.audit.close());
-  const app = createApp(deps);
-  const { server, url } = await listen(app, config.port, host);
+  // Listen at once: /health (process up) answers while PGlite opens and the
+  // migrations run; every other request waits for the app to be ready.
+  const booting = (async () => {
+    const handle = await openNodeDatabase(config);
+    closers.push(() => handle.close());
+    const deps = buildNodeDeps(config, handle, { log });
+    closers.unshift(() => deps.audit.close());
+    log.info('database ready', { database: handle.kind === 'pglite' ? `pglite:${config.pgliteDataDir}` : 'postgres' });
+    return createApp(deps);
+  })();
+  let app: Awaited<typeof booting> | undefined;
+  const fetch = async (request: Request, env: unknown) => {
+    if (!app && new URL(request.url).pathname === '/health') {
+      return Response.json({ status: 'ok', request_id: requestId() });
+    }
+    app ??= await booting;
+    return app.fetch(request, env as Record<string, unknown>);
+  };
+  const { server, url } = await listen({ fetch }, config.port, host);
   closers.unshift(() => closeServer(server));
-  log.info('gateway listening', {
-    url,
-    database: handle.kind === 'pglite' ? `pglite:${config.pgliteDataDir}` : 'postgres',
-    plaid: config.plaidBaseUrl,
-  });
+  log.info('gateway listening', { url, plaid: config.plaidBaseUrl });
+  app = await booting;
 
   let stopping = false;
   const stop = async (signal: string) => {
