@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectValidPlaid } from '../support/plaid-spec';
+import { startTestStack, type TestStack } from '../support/stack';
+import { auditRecordFor, createFintech, createPartner, importToken, partnerSdk, post, keys, type PartnerFixture, type TokenFixture } from './fixtures';
+
+let stack: TestStack;
+let partner: PartnerFixture;
+let token: TokenFixture;
+beforeAll(async () => {
+  stack = await startTestStack({ http: true });
+  partner = await createPartner(stack);
+  token = await importToken(stack, { partner, fintech: await createFintech(stack) });
+});
+afterAll(async () => stack?.close());
+
+describe('/processor/auth/get through the gateway', () => {
+  it("answers Plaid's auth body (valid against Plaid's spec) with the gateway's request_id", async () => {
+    const res = await partnerSdk(stack, partner).processorAuthGet({ processor_token: token.gatewayToken });
+    expect(res.status).toBe(200);
+    expectValidPlaid('ProcessorAuthGetResponse', res.data);
+    expect(res.data.account.subtype).toBe('checking');
+    expect((res.data.numbers as any).ach.routing).toBe('011401533');
+    expect(res.data.request_id).toBe(res.headers['x-request-id']);
+
+    const record = await auditRecordFor(stack, res.data.request_id);
+    expect(record).toMatchObject({
+      action: 'partner.call',
+      actorType: 'partner',
+      partnerId: partner.partnerId,
+      tokenId: token.tokenId,
+      product: 'auth',
+      decision: 'allow',
+      httpStatus: 200,
+      plaidStatus: 200,
+      endpoint: '/processor/auth/get',
+    });
+    expect(record.plaidRequestId).toMatch(/^[A-Za-z0-9]+$/);
+    expect(record.plaidRequestId).not.toBe(res.data.request_id);
+    expect(record.details).toEqual({ fields_present: ['processor_token'] });
+  });
+
+  it('accepts the gateway keys in the body and does not send them upstream', async () => {
+    const res = await post(stack, '/processor/auth/get', {
+      client_id: partner.clientId,
+      secret: partner.secret,
+      processor_token: token.gatewayToken,
+    });
+    expect(res.status).toBe(200);
+    expectValidPlaid('ProcessorAuthGetResponse', res.body);
+  });
+
+  it('gives the same answer to header keys', async () => {
+    const res = await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, keys(partner));
+    expect(res.status).toBe(200);
+  });
+});

@@ -1,0 +1,190 @@
+/**
+ * Partners, fintechs and imported tokens for the partner-endpoint tests,
+ * written straight into the real tables with the gateway's own sealing and
+ * hashing (the operator/fintech HTTP APIs are tested by their own suites).
+ * Raw processor tokens come from the emulator over HTTP, as a fintech gets them.
+ */
+import { eq } from 'drizzle-orm';
+import { Configuration, PlaidApi } from 'plaid';
+import { expect } from 'vitest';
+import { hashSecret } from '../../src/auth/hash';
+import { auditEvents, fintechs, partners, processorTokens, type RateLimitConfig } from '../../src/db/schema';
+import type { EmulatorClient } from '../../src/emulator/app';
+import { publicId, randomSecret } from '../../src/lib/ids';
+import { hashGatewayToken, newGatewayToken, sealContext } from '../../src/tenancy/tokens';
+import { expectPlaidError } from '../support/plaid-spec';
+import { TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
+
+export interface PartnerFixture {
+  partnerId: string;
+  clientId: string;
+  secret: string;
+  plaid: EmulatorClient;
+}
+
+export interface FintechFixture {
+  fintechId: string;
+  clientId: string;
+  secret: string;
+}
+
+export interface TokenFixture {
+  gatewayToken: string;
+  tokenId: string;
+  rawToken: string;
+}
+
+export const ALL_PARTNER_PRODUCTS = ['auth', 'balance', 'identity', 'signal', 'transactions'];
+
+export async function createPartner(
+  stack: TestStack,
+  options: { plaid?: EmulatorClient; products?: string[]; rateLimits?: RateLimitConfig; disabled?: boolean } = {},
+): Promise<PartnerFixture> {
+  const partnerId = publicId('ptn');
+  const clientId = publicId('pcl');
+  const secret = randomSecret();
+  const plaid = options.plaid ?? TEST_PLAID_CLIENT;
+  const sealed = await stack.deps.keyring.seal(plaid.secret, sealContext.plaidSecret(partnerId));
+  await stack.deps.db.insert(partners).values({
+    id: partnerId,
+    name: `Partner ${partnerId}`,
+    processor: 'dwolla',
+    clientId,
+    secretHash: await hashSecret(secret),
+    plaidClientId: plaid.clientId,
+    plaidSecretSealed: sealed.value,
+    plaidSecretKeyId: sealed.keyId,
+    products: options.products ?? ALL_PARTNER_PRODUCTS,
+    rateLimits: options.rateLimits ?? {},
+    disabled: options.disabled ?? false,
+  });
+  return { partnerId, clientId, secret, plaid };
+}
+
+export async function createFintech(stack: TestStack): Promise<FintechFixture> {
+  const fintechId = publicId('ftc');
+  const clientId = publicId('fcl');
+  const secret = randomSecret();
+  await stack.deps.db.insert(fintechs).values({
+    id: fintechId,
+    name: `Fintech ${fintechId}`,
+    clientId,
+    secretHash: await hashSecret(secret),
+  });
+  return { fintechId, clientId, secret };
+}
+
+/** A raw processor token from the emulator's /sandbox/processor_token/create, for `plaid` keys. */
+export async function mintRawToken(
+  stack: TestStack,
+  options: { plaid?: EmulatorClient; institutionId?: string; password?: string } = {},
+): Promise<string> {
+  const plaid = options.plaid ?? TEST_PLAID_CLIENT;
+  const res = await fetch(`${stack.emulator.url}/sandbox/processor_token/create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'plaid-client-id': plaid.clientId, 'plaid-secret': plaid.secret },
+    body: JSON.stringify({
+      institution_id: options.institutionId ?? 'ins_109508',
+      ...(options.password ? { options: { override_password: options.password } } : {}),
+    }),
+  });
+  const body = (await res.json()) as { processor_token?: string };
+  if (res.status !== 200 || !body.processor_token) throw new Error(`sandbox token create failed: ${JSON.stringify(body)}`);
+  return body.processor_token;
+}
+
+/** Imports a raw token for a partner: what /gateway/processor_token/import does. */
+export async function importToken(
+  stack: TestStack,
+  input: { partner: PartnerFixture; fintech: FintechFixture; rawToken?: string; products?: string[] },
+): Promise<TokenFixture> {
+  const rawToken = input.rawToken ?? (await mintRawToken(stack, { plaid: input.partner.plaid }));
+  const tokenId = publicId('tok');
+  const gatewayToken = newGatewayToken();
+  const sealed = await stack.deps.keyring.seal(rawToken, sealContext.rawToken(tokenId));
+  await stack.deps.db.insert(processorTokens).values({
+    id: tokenId,
+    tokenHash: await hashGatewayToken(gatewayToken),
+    fintechId: input.fintech.fintechId,
+    partnerId: input.partner.partnerId,
+    rawSealed: sealed.value,
+    rawKeyId: sealed.keyId,
+    products: input.products ?? [],
+  });
+  return { gatewayToken, tokenId, rawToken };
+}
+
+export async function setTokenProducts(stack: TestStack, tokenId: string, products: string[]): Promise<void> {
+  await stack.deps.db.update(processorTokens).set({ products }).where(eq(processorTokens.id, tokenId));
+}
+
+export async function revokeToken(stack: TestStack, tokenId: string): Promise<void> {
+  await stack.deps.db.update(processorTokens).set({ revokedAt: new Date() }).where(eq(processorTokens.id, tokenId));
+}
+
+/** The official Plaid SDK pointed at the gateway with a partner's gateway keys. */
+export function partnerSdk(stack: TestStack, partner: { clientId: string; secret: string }): PlaidApi {
+  return new PlaidApi(
+    new Configuration({
+      basePath: stack.url,
+      baseOptions: { headers: { 'PLAID-CLIENT-ID': partner.clientId, 'PLAID-SECRET': partner.secret } },
+    }),
+  );
+}
+
+/** A raw POST to the gateway over HTTP (malformed bodies, header checks). */
+export async function post(
+  stack: TestStack,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: any; text: string }> {
+  const res = await fetch(stack.url + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+export function keys(partner: { clientId: string; secret: string }): Record<string, string> {
+  return { 'plaid-client-id': partner.clientId, 'plaid-secret': partner.secret };
+}
+
+/** Awaits a Plaid SDK call that must fail; checks the status and Plaid error body; returns body and headers. */
+export async function expectSdkError(
+  call: Promise<unknown>,
+  expected: { status: number; error_type?: string; error_code: string },
+): Promise<{ body: Record<string, any>; headers: Record<string, string> }> {
+  let failed = false;
+  try {
+    await call;
+  } catch (err) {
+    failed = true;
+    const response = (err as { response?: { status: number; data: unknown; headers: Record<string, string> } }).response;
+    if (!response) throw err;
+    expect(response.status).toBe(expected.status);
+    expectPlaidError(response.data, expected);
+    return { body: response.data as Record<string, any>, headers: response.headers };
+  }
+  expect(failed, 'the call should have failed').toBe(true);
+  throw new Error('unreachable');
+}
+
+/**
+ * The audit record of a gateway request (by the gateway request_id). The audit
+ * middleware awaits the commit before answering, so it is there already.
+ */
+export async function auditRecordFor(stack: TestStack, requestId: string) {
+  const rows = await stack.deps.db.select().from(auditEvents).where(eq(auditEvents.requestId, requestId));
+  expect(rows).toHaveLength(1);
+  return rows[0]!;
+}
+
