@@ -1,0 +1,151 @@
+/**
+ * Which limits apply to a partner request: the gateway's defaults per partner
+ * path, replaced entry by entry by the partner's `rate_limits` (design README,
+ * "Operator API" and "Rate limits").
+ *
+ * Two scopes per path:
+ * - `partner`: every call the partner makes to that path (Plaid's "per client" row);
+ * - `token`:   every call made with one gateway token to that path (Plaid's "per Item"
+ *              row; a gateway token stands for one processor token, i.e. one
+ *              account of one Item as seen by this partner).
+ *
+ * Plaid publishes no limits for the /processor/* data endpoints (reference README,
+ * gap 13), so the defaults mirror the Production rows of the Item endpoints each
+ * one proxies (shared/reference/rate-limits.txt). That is a policy choice, not
+ * documented Plaid behaviour; every entry can be overridden per partner.
+ */
+import { z } from 'zod';
+import type { RateLimitConfig } from '../db/schema';
+import { PARTNER_ENDPOINTS, type PartnerPath } from '../plaid/schemas/endpoints';
+
+export type RateLimitScope = 'partner' | 'token';
+
+/** A count over a fixed window. `limit: 0` refuses every call. */
+export interface RateLimitRule {
+  limit: number;
+  windowSeconds: number;
+}
+
+export interface EndpointPolicy {
+  partner?: RateLimitRule;
+  token?: RateLimitRule;
+}
+
+const perMinute = (limit: number): RateLimitRule => ({ limit, windowSeconds: 60 });
+
+/**
+ * Defaults (Production rows of Plaid's rate-limit table):
+ *
+ * | partner path                       | mirrors               | per partner   | per token   |
+ * |------------------------------------|-----------------------|---------------|-------------|
+ * | /processor/auth/get                | /auth/get             | 12,000 / min  | 15 / min    |
+ * | /processor/balance/get             | /accounts/balance/get | 1,200 / min   | 5 / min     |
+ * | /processor/identity/match          | /identity/get         | 2,000 / min   | 15 / min    |
+ * | /processor/signal/evaluate         | /signal/evaluate      | 50 / second   | 70 / hour   |
+ * | /processor/signal/decision/report  | /signal/decision/report | 4,000 / min | none        |
+ * | /processor/signal/return/report    | /signal/return/report | 4,000 / min   | none        |
+ * | /processor/transactions/sync       | /transactions/sync    | 2,500 / min   | 50 / min    |
+ *
+ * Signal's "10 per transaction per hour" is not enforced: the gateway does not
+ * key limits on `client_transaction_id` (Plaid still enforces its own).
+ */
+export const DEFAULT_RATE_LIMITS: Readonly<Record<PartnerPath, Readonly<EndpointPolicy>>> = {
+  '/processor/auth/get': { partner: perMinute(12_000), token: perMinute(15) },
+  '/processor/balance/get': { partner: perMinute(1_200), token: perMinute(5) },
+  '/processor/identity/match': { partner: perMinute(2_000), token: perMinute(15) },
+  '/processor/signal/evaluate': {
+    partner: { limit: 50, windowSeconds: 1 },
+    token: { limit: 70, windowSeconds: 3_600 },
+  },
+  '/processor/signal/decision/report': { partner: perMinute(4_000) },
+  '/processor/signal/return/report': { partner: perMinute(4_000) },
+  '/processor/transactions/sync': { partner: perMinute(2_500), token: perMinute(50) },
+};
+
+/**
+ * Plaid's `error_code` when a limit refuses, per path and scope (errors.txt,
+ * "Rate limit exceeded"). Plaid has a code of its own for auth, balance and
+ * transactions sync. For balance it distinguishes the per-Item limit
+ * (BALANCE_LIMIT) from the per-client one (ACCOUNTS_BALANCE_GET_LIMIT); the
+ * embedded emulator does the same. IDENTITY_LIMIT belongs to /identity/get, not
+ * to identity match, and Signal has no code: those answer RATE_LIMIT.
+ */
+export const RATE_LIMIT_ERROR_CODES: Readonly<Record<PartnerPath, Readonly<Record<RateLimitScope, string>>>> = {
+  '/processor/auth/get': { partner: 'AUTH_LIMIT', token: 'AUTH_LIMIT' },
+  '/processor/balance/get': { partner: 'ACCOUNTS_BALANCE_GET_LIMIT', token: 'BALANCE_LIMIT' },
+  '/processor/identity/match': { partner: 'RATE_LIMIT', token: 'RATE_LIMIT' },
+  '/processor/signal/evaluate': { partner: 'RATE_LIMIT', token: 'RATE_LIMIT' },
+  '/processor/signal/decision/report': { partner: 'RATE_LIMIT', token: 'RATE_LIMIT' },
+  '/processor/signal/return/report': { partner: 'RATE_LIMIT', token: 'RATE_LIMIT' },
+  '/processor/transactions/sync': { partner: 'TRANSACTIONS_SYNC_LIMIT', token: 'TRANSACTIONS_SYNC_LIMIT' },
+};
+
+/** Bounds an override must respect (the admin API validates with rateLimitConfigSchema). */
+export const MAX_LIMIT = 1_000_000_000;
+export const MAX_WINDOW_SECONDS = 30 * 24 * 3_600;
+
+function isPartnerPath(path: string): path is PartnerPath {
+  return Object.prototype.hasOwnProperty.call(DEFAULT_RATE_LIMITS, path);
+}
+
+export function errorCodeFor(endpoint: string, scope: RateLimitScope): string {
+  return isPartnerPath(endpoint) ? RATE_LIMIT_ERROR_CODES[endpoint][scope] : 'RATE_LIMIT';
+}
+
+/** An override entry as stored, or undefined when it is not a usable rule. */
+function ruleFrom(entry: unknown): RateLimitRule | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const { limit, window_seconds: windowSeconds } = entry as { limit?: unknown; window_seconds?: unknown };
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0 || limit > MAX_LIMIT) return undefined;
+  if (
+    typeof windowSeconds !== 'number' ||
+    !Number.isInteger(windowSeconds) ||
+    windowSeconds < 1 ||
+    windowSeconds > MAX_WINDOW_SECONDS
+  ) {
+    return undefined;
+  }
+  return { limit, windowSeconds };
+}
+
+function overrideFor(overrides: RateLimitConfig | null | undefined, scope: RateLimitScope, endpoint: string) {
+  const rules = overrides?.[scope];
+  if (typeof rules !== 'object' || rules === null) return undefined;
+  if (!Object.prototype.hasOwnProperty.call(rules, endpoint)) return undefined;
+  return ruleFrom(rules[endpoint]);
+}
+
+/**
+ * The limits for one request: the default for each scope, replaced by the
+ * partner's override for that path and scope when there is one. An override may
+ * also add a scope the defaults leave out (e.g. a per-token limit on decision
+ * report). Malformed override entries (which the admin API refuses anyway) are
+ * ignored rather than failing the request, so the default keeps applying.
+ */
+export function resolvePolicy(endpoint: string, overrides: RateLimitConfig | null | undefined): EndpointPolicy {
+  const defaults: EndpointPolicy = isPartnerPath(endpoint) ? DEFAULT_RATE_LIMITS[endpoint] : {};
+  const partner = overrideFor(overrides, 'partner', endpoint) ?? defaults.partner;
+  const token = overrideFor(overrides, 'token', endpoint) ?? defaults.token;
+  const policy: EndpointPolicy = {};
+  if (partner) policy.partner = partner;
+  if (token) policy.token = token;
+  return policy;
+}
+
+const partnerPaths = PARTNER_ENDPOINTS.map((endpoint) => endpoint.path) as [PartnerPath, ...PartnerPath[]];
+
+/** One `{limit, window_seconds}` entry of the operator API's `rate_limits`. */
+export const rateLimitRuleSchema = z
+  .object({
+    limit: z.number().int().min(0).max(MAX_LIMIT),
+    window_seconds: z.number().int().min(1).max(MAX_WINDOW_SECONDS),
+  })
+  .strict();
+
+/** The operator API's `rate_limits` shape, for the admin routes to validate with. */
+export const rateLimitConfigSchema = z
+  .object({
+    partner: z.partialRecord(z.enum(partnerPaths), rateLimitRuleSchema).optional(),
+    token: z.partialRecord(z.enum(partnerPaths), rateLimitRuleSchema).optional(),
+  })
+  .strict();
