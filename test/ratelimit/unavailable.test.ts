@@ -1,0 +1,63 @@
+/**
+ * Database unreachable or failing: the limiter refuses with API_ERROR
+ * ("rate limiter unavailable") instead of admitting calls it cannot count.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database';
+import { openPostgres } from '../../src/db/postgres';
+import { PlaidError } from '../../src/plaid/errors';
+import { createPostgresRateLimiter } from '../../src/ratelimit/postgres-limiter';
+import { openTestDatabase, usingPostgres } from '../support/db';
+
+const request = { partnerId: 'ptn_x', tokenId: 'tok_x', endpoint: '/processor/auth/get', overrides: {} };
+
+async function refusal(promise: Promise<unknown>): Promise<PlaidError> {
+  const error = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(error).toBeInstanceOf(PlaidError);
+  return error as PlaidError;
+}
+
+describe('database unavailable', () => {
+  it('a Postgres pool pointed at a closed port refuses with API_ERROR', async () => {
+    const handle = openPostgres('postgres://postgres@127.0.0.1:1/nothing', { max: 1 });
+    const warnings: string[] = [];
+    const limiter = createPostgresRateLimiter(handle.db, { log: { warn: (msg) => warnings.push(msg) } });
+    try {
+      const error = await refusal(limiter.take(request));
+      expect(error.type).toBe('API_ERROR');
+      expect(error.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(error.status).toBe(500);
+      expect(error.message).toBe('rate limiter unavailable');
+      expect(error.toBody('req').error_message).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
+      expect(warnings).toEqual(['rate limiter unavailable']);
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it(`a closed ${usingPostgres() ? 'Postgres pool' : 'PGlite instance'} refuses with API_ERROR`, async () => {
+    const db = await openTestDatabase();
+    const limiter = createPostgresRateLimiter(db.db);
+    expect((await limiter.take(request)).allowed).toBe(true);
+    await db.close();
+    const error = await refusal(limiter.take(request));
+    expect(error).toMatchObject({ type: 'API_ERROR', status: 500, message: 'rate limiter unavailable' });
+  });
+
+  it('a statement that never answers refuses once timeoutMs has passed', async () => {
+    const hanging = { execute: () => new Promise(() => {}) } as unknown as Database;
+    const limiter = createPostgresRateLimiter(hanging, { timeoutMs: 20 });
+    const error = await refusal(limiter.take(request));
+    expect(error).toMatchObject({ type: 'API_ERROR', message: 'rate limiter unavailable' });
+  });
+
+  it('a path without limits does not touch the database at all', async () => {
+    const failing = { execute: () => Promise.reject(new Error('down')) } as unknown as Database;
+    const limiter = createPostgresRateLimiter(failing);
+    expect(await limiter.take({ ...request, endpoint: '/processor/unlimited' })).toEqual({ allowed: true, headers: {} });
+    await expect(limiter.take(request)).rejects.toBeInstanceOf(PlaidError);
+  });
+});
