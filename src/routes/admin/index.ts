@@ -1,4 +1,16 @@
+import { requireOperator } from '../../auth/credentials';
 import { createRouter } from '../../lib/create-router';
+import { auditorAdminRoutes } from './auditors';
+import { fintechAdminRoutes } from './fintechs';
+import { partnerAdminRoutes } from './partners';
 
-/** Operator API (/admin/*): see issue 4. */
+/**
+ * Operator API (/admin/*), `Authorization: Bearer $GATEWAY_ADMIN_KEY` on every
+ * path (unknown /admin paths too, so their existence is not revealed). Every
+ * request is audited; changes record the names of the fields changed, never values.
+ */
 export const adminRoutes = createRouter();
+adminRoutes.use('/admin/*', requireOperator());
+adminRoutes.route('/', partnerAdminRoutes);
+adminRoutes.route('/', fintechAdminRoutes);
+adminRoutes.route('/', auditorAdminRoutes);
