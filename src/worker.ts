@@ -12,7 +12,7 @@ import type { AppDeps, AppEnv } from './context';
 import { openPostgres } from './db/postgres';
 import { createLogger } from './lib/logger';
 import { createHttpUpstream } from './upstream/http';
-import { unlimited } from './ratelimit/limiter';
+import { createPostgresRateLimiter } from './ratelimit/postgres-limiter';
 import { Keyring } from './tenancy/crypto';
 
 interface WorkerBindings {
@@ -48,7 +48,7 @@ function depsFor(c: Context<AppEnv>): AppDeps {
     clock: () => new Date(),
     upstream: (upstream ??= createHttpUpstream({ baseUrl: cfg.plaidBaseUrl!, timeoutMs: cfg.upstreamTimeoutMs })),
     audit: createAuditWriter(handle.db),
-    rateLimiter: unlimited,
+    rateLimiter: createPostgresRateLimiter(handle.db),
     keyring: (keyring ??= new Keyring(cfg.encryptionKeys)),
     log: createLogger(cfg.logLevel),
   };

@@ -7,7 +7,7 @@ import { openPostgres } from '../db/postgres';
 import { runMigrations } from '../db/migrate';
 import { createLogger } from '../lib/logger';
 import { createNodeUpstream } from '../upstream/node';
-import { unlimited } from '../ratelimit/limiter';
+import { createPostgresRateLimiter } from '../ratelimit/postgres-limiter';
 import { Keyring } from '../tenancy/crypto';
 
 /** Opens the configured database (Postgres when DATABASE_URL is set, else PGlite) and migrates it. */
@@ -33,7 +33,7 @@ export function buildNodeDeps(
     clock: () => new Date(),
     upstream: overrides.upstream ?? createNodeUpstream({ baseUrl: config.plaidBaseUrl, timeoutMs: config.upstreamTimeoutMs, log }),
     audit: createAuditWriter(handle.db),
-    rateLimiter: unlimited,
+    rateLimiter: createPostgresRateLimiter(handle.db, { clock: overrides.clock, log }),
     keyring: new Keyring(config.encryptionKeys),
     log,
     ...overrides,
