@@ -45,7 +45,8 @@ function describeIssue(issue: z.core.$ZodIssue, field: string): string {
     case 'too_big':
       return `${field} is too large (maximum ${String(issue.maximum)})`;
     case 'invalid_format':
-      return `${field} must be a valid ${issue.format}`;
+      // 'regex' is zod's name for a pattern check; say what the caller can act on.
+      return issue.format === 'regex' ? `${field} is not in the expected format` : `${field} must be a valid ${issue.format}`;
     default:
       return `${field} is invalid${issue.message ? `: ${issue.message}` : ''}`;
   }

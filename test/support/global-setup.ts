@@ -16,13 +16,6 @@ import { openPostgres } from '../../src/db/postgres';
 import { runMigrations } from '../../src/db/migrate';
 import { serverUrl, withDatabase } from './pg-url';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    pgliteDump: string;
-    pgTemplate: string;
-    databaseUrl: string;
-  }
-}
 
 export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'gw-test-'));

@@ -13,14 +13,6 @@ import { base64url, randomBytes } from '../../src/lib/ids';
 import { closeServer, listen } from '../../src/node/serve';
 import { serverUrl, withDatabase } from '../support/pg-url';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    workerDatabaseUrl: string;
-    emulatorUrl: string;
-    adminKey: string;
-    encryptionKey: string;
-  }
-}
 
 export const WORKER_PLAID_CLIENT = { clientId: 'worker_plaid_client', secret: 'worker_plaid_secret_0000000000' };
 

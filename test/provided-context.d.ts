@@ -1,0 +1,16 @@
+// Values the vitest global setups hand to test files (`inject(...)`).
+import 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    // Node suite (test/support/global-setup.ts)
+    pgliteDump: string;
+    pgTemplate: string;
+    databaseUrl: string;
+    // workerd suite (test/worker/global-setup.ts)
+    workerDatabaseUrl: string;
+    emulatorUrl: string;
+    adminKey: string;
+    encryptionKey: string;
+  }
+}
