@@ -1,0 +1,240 @@
+/**
+ * Compliance API: list, export and verify the audit trail. Operator or auditor
+ * keys only (requireAuditReader); an auditor scoped to a partner sees only that
+ * partner's records, enforced in every query.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { exportStream, EXPORT_CONTENT_TYPES, toApiEvent } from '../../audit/export';
+import { decodeCursor, encodeCursor, fetchRecords, type AuditFilters } from '../../audit/query';
+import { verifyChain } from '../../audit/verify';
+import { requireAuditReader } from '../../auth/credentials';
+import type { AppEnv } from '../../context';
+import { createRouter } from '../../lib/create-router';
+import { errors, PlaidError } from '../../plaid/errors';
+
+const ISO_INSTANT_RE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
+const isoInstant = z
+  .string()
+  .refine((v) => ISO_INSTANT_RE.test(v) && !Number.isNaN(Date.parse(v)), {
+    message: 'must be an ISO-8601 date (2024-05-01) or date-time with a time zone (2024-05-01T12:00:00Z)',
+  })
+  .optional();
+
+const FilterParams = {
+  partner_id: z.string().min(1).max(128).optional().openapi({ description: 'Partner id (ptn_...)' }),
+  fintech_id: z.string().min(1).max(128).optional().openapi({ description: 'Fintech id (ftc_...)' }),
+  token: z
+    .string()
+    .regex(/^tok_[A-Za-z0-9_]{1,64}$/, 'must be a gateway token id (tok_...), never the token itself')
+    .optional()
+    .openapi({ description: 'Gateway token id (tok_...); never the token itself' }),
+  endpoint: z.string().min(1).max(256).optional().openapi({ description: 'Exact path, e.g. /processor/auth/get' }),
+  decision: z.enum(['allow', 'deny', 'error']).optional(),
+  from: isoInstant.openapi({ description: 'Records at or after this instant (ISO-8601)' }),
+  to: isoInstant.openapi({ description: 'Records before this instant (ISO-8601)' }),
+};
+
+const EventsQuery = z.strictObject({
+  ...FilterParams,
+  cursor: z.string().max(200).optional().openapi({ description: 'next_cursor of the previous page' }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  order: z.enum(['asc', 'desc']).default('asc').openapi({ description: 'asc: chain order (default); desc: newest first' }),
+});
+
+const ExportQuery = z.strictObject({ ...FilterParams, format: z.enum(['jsonl', 'csv']).default('jsonl') });
+
+const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional();
+const VerifyQuery = z.strictObject({ from_seq: seqParam, to_seq: seqParam });
+
+export const AuditEventSchema = z
+  .object({
+    seq: z.number().int(),
+    occurred_at: z.string(),
+    request_id: z.string(),
+    actor_type: z.string(),
+    actor_id: z.string().nullable(),
+    partner_id: z.string().nullable(),
+    fintech_id: z.string().nullable(),
+    token_id: z.string().nullable(),
+    action: z.string(),
+    method: z.string(),
+    endpoint: z.string(),
+    product: z.string().nullable(),
+    decision: z.string(),
+    reason: z.string().nullable(),
+    http_status: z.number().int(),
+    plaid_request_id: z.string().nullable(),
+    plaid_status: z.number().int().nullable(),
+    latency_ms: z.number().int(),
+    client_ip: z.string().nullable(),
+    user_agent: z.string().nullable(),
+    details: z.record(z.string(), z.unknown()),
+    prev_hash: z.string(),
+    hash: z.string(),
+  })
+  .openapi('AuditEvent');
+
+const EventsResponse = z
+  .object({ events: z.array(AuditEventSchema), next_cursor: z.string().nullable(), request_id: z.string() })
+  .openapi('AuditEvents');
+
+const VerifyResponse = z
+  .object({
+    ok: z.boolean(),
+    checked: z.number().int(),
+    first_bad_seq: z.number().int().optional(),
+    reason: z.string().optional(),
+    message: z.string().optional(),
+    from_seq: z.number().int().optional(),
+    to_seq: z.number().int().optional(),
+    last_hash: z.string().optional(),
+    scope: z.string().optional(),
+    request_id: z.string(),
+  })
+  .openapi('AuditVerification');
+
+const security = [{ bearer: [] }];
+const errorResponse = { description: 'Plaid-shaped error (INVALID_REQUEST, INVALID_API_KEYS)' };
+
+const eventsRoute = createRoute({
+  method: 'get',
+  path: '/audit/events',
+  tags: ['Compliance'],
+  summary: 'List audit records',
+  description: 'Keyset-paginated by seq. A partner-scoped auditor sees only its partner.',
+  security,
+  middleware: [requireAuditReader()] as const,
+  request: { query: EventsQuery },
+  responses: {
+    200: { description: 'A page of records', content: { 'application/json': { schema: EventsResponse } } },
+    400: errorResponse,
+  },
+});
+
+const exportRoute = createRoute({
+  method: 'get',
+  path: '/audit/export',
+  tags: ['Compliance'],
+  summary: 'Export audit records (streamed JSON Lines or CSV)',
+  security,
+  middleware: [requireAuditReader()] as const,
+  request: { query: ExportQuery },
+  responses: {
+    200: {
+      description: 'The records in seq order, as an attachment',
+      content: {
+        'application/x-ndjson': { schema: z.string() },
+        'text/csv': { schema: z.string() },
+      },
+    },
+    400: errorResponse,
+  },
+});
+
+const verifyRoute = createRoute({
+  method: 'get',
+  path: '/audit/verify',
+  tags: ['Compliance'],
+  summary: 'Verify the hash chain',
+  description:
+    'Walks the whole chain (or from_seq..to_seq). ok=false names the first bad record for the operator and unscoped auditors; a partner-scoped auditor gets pass/fail and the count only.',
+  security,
+  middleware: [requireAuditReader()] as const,
+  request: { query: VerifyQuery },
+  responses: {
+    200: { description: 'The verdict', content: { 'application/json': { schema: VerifyResponse } } },
+    400: errorResponse,
+  },
+});
+
+/** The filters the caller asked for, narrowed to the auditor's partner when it has one. */
+function scopedFilters(c: Context<AppEnv>, q: z.infer<typeof ExportQuery> | z.infer<typeof EventsQuery>): AuditFilters {
+  const principal = c.var.principal;
+  const scope = principal?.kind === 'auditor' ? principal.partnerId : null;
+  if (scope && q.partner_id !== undefined && q.partner_id !== scope) {
+    throw new PlaidError({
+      type: 'INVALID_REQUEST',
+      code: 'INVALID_FIELD',
+      message: 'partner_id is outside the partner this auditor may read',
+    });
+  }
+  const instant = (v: string | undefined) => (v === undefined ? undefined : new Date(v).toISOString());
+  return {
+    partnerId: scope ?? q.partner_id,
+    fintechId: q.fintech_id,
+    tokenId: q.token,
+    endpoint: q.endpoint,
+    decision: q.decision,
+    from: instant(q.from),
+    to: instant(q.to),
+  };
+}
+
+/** Names (never values) of the filters used, for the read's own audit record. */
+function filterNames(q: Record<string, unknown>): string[] {
+  return Object.keys(FilterParams).filter((k) => q[k] !== undefined);
+}
+
+export const auditApi = createRouter()
+  .openapi(eventsRoute, async (c) => {
+    const q = c.req.valid('query');
+    const filters = scopedFilters(c, q);
+    let afterSeq: number | undefined;
+    if (q.cursor !== undefined) {
+      const cursor = decodeCursor(q.cursor);
+      if (!cursor || cursor.order !== q.order) throw errors.invalidField('cursor is invalid for this query');
+      afterSeq = cursor.seq;
+    }
+    c.var.audit.action = 'audit.events';
+    c.var.audit.details = { filters: filterNames(q), limit: q.limit, order: q.order, cursor: q.cursor !== undefined };
+    const rows = await fetchRecords(c.var.deps.db, filters, { afterSeq, order: q.order, limit: q.limit + 1 });
+    const page = rows.slice(0, q.limit);
+    const nextCursor = rows.length > q.limit ? encodeCursor(page[page.length - 1]!.seq, q.order) : null;
+    c.var.audit.details.returned = page.length;
+    return c.json({ events: page.map(toApiEvent), next_cursor: nextCursor, request_id: c.var.requestId }, 200);
+  })
+  .openapi(exportRoute, async (c) => {
+    const q = c.req.valid('query');
+    const filters = scopedFilters(c, q);
+    c.var.audit.action = 'audit.export';
+    c.var.audit.details = { filters: filterNames(q), format: q.format };
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    c.header('content-type', EXPORT_CONTENT_TYPES[q.format]);
+    c.header('content-disposition', `attachment; filename="audit-${stamp}.${q.format}"`);
+    c.header('cache-control', 'no-store');
+    return c.body(exportStream(c.var.deps.db, filters, q.format), 200);
+  })
+  .openapi(verifyRoute, async (c) => {
+    const q = c.req.valid('query');
+    if (q.from_seq !== undefined && q.to_seq !== undefined && q.to_seq < q.from_seq) {
+      throw errors.invalidField('to_seq must not be less than from_seq');
+    }
+    const result = await verifyChain(c.var.deps.db, { fromSeq: q.from_seq, toSeq: q.to_seq });
+    c.var.audit.action = 'audit.verify';
+    c.var.audit.details = {
+      ok: result.ok,
+      checked: result.checked,
+      ...(result.first_bad_seq !== undefined ? { first_bad_seq: result.first_bad_seq } : {}),
+      ranged: q.from_seq !== undefined || q.to_seq !== undefined,
+    };
+    const principal = c.var.principal;
+    if (principal?.kind === 'auditor' && principal.partnerId) {
+      // Scoped: the whole chain is checked (a partner's records are only as
+      // trustworthy as the chain around them), but other partners' records are
+      // not described: pass/fail and the count only.
+      return c.json(
+        {
+          ok: result.ok,
+          checked: result.checked,
+          ...(result.ok
+            ? {}
+            : { message: 'the audit chain failed verification; the operator can see which record is affected' }),
+          scope: principal.partnerId,
+          request_id: c.var.requestId,
+        },
+        200,
+      );
+    }
+    return c.json({ ...result, request_id: c.var.requestId }, 200);
+  });

@@ -1,0 +1,219 @@
+/**
+ * The inline script of GET /audit (plain ES2020, no build step, no libraries).
+ * Values from records are only ever written with textContent.
+ */
+export const PAGE_SCRIPT = String.raw`
+(function () {
+  'use strict';
+  var KEY = 'gateway-audit-key';
+  var FILTERS = ['partner_id', 'fintech_id', 'token', 'endpoint', 'decision', 'from', 'to'];
+  var state = { cursors: [], current: null, next: null, events: [] };
+  function $(id) { return document.getElementById(id); }
+  function key() { return sessionStorage.getItem(KEY) || ''; }
+  function setText(el, text, cls) { el.textContent = text; if (cls !== undefined) el.className = cls; }
+
+  function showKeyStatus() {
+    setText($('key-status'), key() ? 'A key is set for this tab.' : 'No key entered.', key() ? '' : 'muted');
+  }
+
+  function filterParams() {
+    var p = new URLSearchParams();
+    FILTERS.forEach(function (name) {
+      var v = $(name).value.trim();
+      if (!v) return;
+      if (name === 'from' || name === 'to') v = v.length === 16 ? v + ':00Z' : v + 'Z';
+      p.set(name, v);
+    });
+    return p;
+  }
+
+  async function api(path) {
+    if (!key()) throw new Error('Enter your auditor or operator key first.');
+    var res = await fetch(path, { headers: { authorization: 'Bearer ' + key() } });
+    if (!res.ok) {
+      var msg = 'HTTP ' + res.status;
+      try { var body = await res.json(); msg = body.error_code + ': ' + body.error_message; } catch (e) {}
+      throw new Error(msg);
+    }
+    return res;
+  }
+
+  function cell(tr, text, cls) {
+    var td = document.createElement('td');
+    td.textContent = text === null || text === undefined ? '' : String(text);
+    if (cls) td.className = cls;
+    tr.appendChild(td);
+    return td;
+  }
+
+  function renderEvents(events) {
+    var table = $('events');
+    var tbody = table.querySelector('tbody');
+    tbody.textContent = '';
+    events.forEach(function (ev, i) {
+      var tr = document.createElement('tr');
+      tr.dataset.seq = String(ev.seq);
+      cell(tr, ev.seq, 'mono');
+      cell(tr, ev.occurred_at.replace('T', ' ').replace('Z', ''), 'mono');
+      cell(tr, ev.actor_type + (ev.actor_id ? ' ' + ev.actor_id : ''));
+      cell(tr, ev.action);
+      cell(tr, ev.method + ' ' + ev.endpoint, 'mono');
+      var d = cell(tr, '');
+      var badge = document.createElement('span');
+      badge.className = 'badge ' + ev.decision;
+      badge.textContent = ev.decision;
+      d.appendChild(badge);
+      cell(tr, ev.http_status);
+      cell(tr, ev.partner_id, 'mono');
+      cell(tr, ev.token_id, 'mono');
+      var open = cell(tr, '');
+      var btn = document.createElement('button');
+      btn.type = 'button';
+      btn.className = 'link';
+      btn.textContent = 'Open';
+      btn.setAttribute('aria-label', 'Open record ' + ev.seq);
+      btn.addEventListener('click', function () { openRecord(i); });
+      open.appendChild(btn);
+      tbody.appendChild(tr);
+    });
+    table.hidden = events.length === 0;
+  }
+
+  async function load(cursor) {
+    var status = $('results-status');
+    setText(status, 'Loading…', 'muted');
+    try {
+      var p = filterParams();
+      p.set('limit', $('limit').value);
+      p.set('order', $('order').value);
+      if (cursor) p.set('cursor', cursor);
+      var body = await (await api('/audit/events?' + p.toString())).json();
+      state.current = cursor;
+      state.next = body.next_cursor;
+      state.events = body.events;
+      renderEvents(body.events);
+      var page = state.cursors.length + 1;
+      setText(status, body.events.length === 0
+        ? 'No records match these filters.'
+        : 'Showing ' + body.events.length + ' record' + (body.events.length === 1 ? '' : 's') +
+          ' (seq ' + body.events[0].seq + ' to ' + body.events[body.events.length - 1].seq + ').', '');
+      setText($('page-label'), body.events.length ? 'Page ' + page : '');
+      $('next').disabled = !body.next_cursor;
+      $('prev').disabled = state.cursors.length === 0;
+    } catch (err) {
+      renderEvents([]);
+      setText(status, err.message, 'error-text');
+      $('next').disabled = true;
+      $('prev').disabled = true;
+    }
+  }
+
+  var FIELDS = ['seq', 'occurred_at', 'request_id', 'actor_type', 'actor_id', 'partner_id', 'fintech_id', 'token_id',
+    'action', 'method', 'endpoint', 'product', 'decision', 'reason', 'http_status', 'plaid_request_id',
+    'plaid_status', 'latency_ms', 'client_ip', 'user_agent', 'prev_hash', 'hash'];
+
+  function openRecord(i) {
+    var ev = state.events[i];
+    var dl = $('detail-fields');
+    dl.textContent = '';
+    FIELDS.forEach(function (f) {
+      var dt = document.createElement('dt'); dt.textContent = f;
+      var dd = document.createElement('dd');
+      dd.textContent = ev[f] === null || ev[f] === undefined ? '—' : String(ev[f]);
+      dl.appendChild(dt); dl.appendChild(dd);
+    });
+    $('detail-json').textContent = JSON.stringify(ev.details, null, 2);
+    setText($('detail-heading'), 'Record ' + ev.seq);
+    document.querySelectorAll('#events tr.selected').forEach(function (tr) { tr.classList.remove('selected'); });
+    var row = document.querySelector('#events tr[data-seq="' + ev.seq + '"]');
+    if (row) row.classList.add('selected');
+    var detail = $('detail');
+    detail.hidden = false;
+    detail.focus();
+  }
+
+  async function download(format) {
+    var status = $('export-status');
+    setText(status, 'Preparing ' + format.toUpperCase() + ' export…', 'muted');
+    try {
+      var p = filterParams();
+      p.set('format', format);
+      var res = await api('/audit/export?' + p.toString());
+      var blob = await res.blob();
+      var name = 'audit.' + format;
+      var m = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') || '');
+      if (m) name = m[1];
+      var a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = name;
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+      setText(status, 'Downloaded ' + name + ' (' + blob.size + ' bytes).', '');
+    } catch (err) {
+      setText(status, err.message, 'error-text');
+    }
+  }
+
+  async function verify() {
+    var box = $('verify-result');
+    box.hidden = false;
+    box.className = 'verdict';
+    box.textContent = 'Verifying…';
+    try {
+      var r = await (await api('/audit/verify')).json();
+      box.textContent = '';
+      var head = document.createElement('strong');
+      var more = document.createElement('p');
+      if (r.ok) {
+        box.className = 'verdict pass';
+        head.textContent = 'PASS: the chain is intact.';
+        more.textContent = r.checked + ' record' + (r.checked === 1 ? '' : 's') + ' checked' +
+          (r.last_hash ? '; head hash ' + r.last_hash : '') + '.';
+      } else {
+        box.className = 'verdict fail';
+        head.textContent = 'FAIL: the chain is broken' + (r.first_bad_seq ? ' at record ' + r.first_bad_seq : '') + '.';
+        more.textContent = (r.message || r.reason || '') + ' (' + r.checked + ' records checked.)';
+      }
+      box.appendChild(head);
+      box.appendChild(more);
+    } catch (err) {
+      box.className = 'verdict fail';
+      box.textContent = 'Could not verify: ' + err.message;
+    }
+  }
+
+  $('key-form').addEventListener('submit', function (e) {
+    e.preventDefault();
+    var v = $('key').value.trim();
+    if (!v) return;
+    sessionStorage.setItem(KEY, v);
+    $('key').value = '';
+    showKeyStatus();
+    state.cursors = [];
+    load(null);
+  });
+  $('forget').addEventListener('click', function () {
+    sessionStorage.removeItem(KEY);
+    showKeyStatus();
+    renderEvents([]);
+    setText($('results-status'), 'Enter a key and search.', 'muted');
+  });
+  $('filters').addEventListener('submit', function (e) { e.preventDefault(); state.cursors = []; load(null); });
+  $('next').addEventListener('click', function () {
+    if (!state.next) return;
+    state.cursors.push(state.current);
+    load(state.next);
+  });
+  $('prev').addEventListener('click', function () {
+    if (state.cursors.length === 0) return;
+    load(state.cursors.pop());
+  });
+  $('close-detail').addEventListener('click', function () { $('detail').hidden = true; });
+  $('export-jsonl').addEventListener('click', function () { download('jsonl'); });
+  $('export-csv').addEventListener('click', function () { download('csv'); });
+  $('verify').addEventListener('click', verify);
+  showKeyStatus();
+  if (key()) load(null);
+})();
+`;
