@@ -4,8 +4,10 @@
  * hashing (the operator/fintech HTTP APIs are tested by their own suites).
  * Raw processor tokens come from the emulator over HTTP, as a fintech gets them.
  */
+import { Agent as HttpAgent } from 'node:http';
 import { eq } from 'drizzle-orm';
 import { Configuration, PlaidApi } from 'plaid';
+import { request } from 'undici';
 import { expect } from 'vitest';
 import { hashSecret } from '../../src/auth/hash';
 import { auditEvents, fintechs, partners, processorTokens, type RateLimitConfig } from '../../src/db/schema';
@@ -80,17 +82,55 @@ export async function mintRawToken(
   options: { plaid?: EmulatorClient; institutionId?: string; password?: string } = {},
 ): Promise<string> {
   const plaid = options.plaid ?? TEST_PLAID_CLIENT;
-  const res = await fetch(`${stack.emulator.url}/sandbox/processor_token/create`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'plaid-client-id': plaid.clientId, 'plaid-secret': plaid.secret },
-    body: JSON.stringify({
-      institution_id: options.institutionId ?? 'ins_109508',
-      ...(options.password ? { options: { override_password: options.password } } : {}),
-    }),
+  const res = await emulatorPost(stack, '/sandbox/processor_token/create', {
+    institution_id: options.institutionId ?? 'ins_109508',
+    ...(options.password ? { options: { override_password: options.password } } : {}),
+  }, plaid);
+  if (res.status !== 200 || !res.body.processor_token) throw new Error(`sandbox token create failed: ${JSON.stringify(res.body)}`);
+  return res.body.processor_token as string;
+}
+
+/** A POST straight to the emulator (what Plaid answers for a raw token, or an emulator control). */
+export async function emulatorPost(
+  stack: TestStack,
+  path: string,
+  body: Record<string, unknown>,
+  plaid: EmulatorClient = TEST_PLAID_CLIENT,
+): Promise<{ status: number; body: any }> {
+  const res = await rawPost(stack.emulator.url + path, JSON.stringify(body), {
+    'plaid-client-id': plaid.clientId,
+    'plaid-secret': plaid.secret,
   });
-  const body = (await res.json()) as { processor_token?: string };
-  if (res.status !== 200 || !body.processor_token) throw new Error(`sandbox token create failed: ${JSON.stringify(body)}`);
-  return body.processor_token;
+  return { status: res.status, body: res.body };
+}
+
+/**
+ * One POST on a fresh connection (`reset: true`): test helpers never reuse an
+ * idle keep-alive socket the server may be closing at that very moment.
+ */
+async function rawPost(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Headers; body: any; text: string }> {
+  const res = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    reset: true,
+  });
+  const text = await res.body.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  const out = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value !== undefined) out.set(name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return { status: res.statusCode, headers: out, body: parsed, text };
 }
 
 /** Imports a raw token for a partner: what /gateway/processor_token/import does. */
@@ -122,12 +162,19 @@ export async function revokeToken(stack: TestStack, tokenId: string): Promise<vo
   await stack.deps.db.update(processorTokens).set({ revokedAt: new Date() }).where(eq(processorTokens.id, tokenId));
 }
 
-/** The official Plaid SDK pointed at the gateway with a partner's gateway keys. */
+/**
+ * The official Plaid SDK pointed at the gateway with a partner's gateway keys.
+ * (Tests use a connection per call so that a slow step, such as the first
+ * spec validation, never races the server's keep-alive timeout.)
+ */
 export function partnerSdk(stack: TestStack, partner: { clientId: string; secret: string }): PlaidApi {
   return new PlaidApi(
     new Configuration({
       basePath: stack.url,
-      baseOptions: { headers: { 'PLAID-CLIENT-ID': partner.clientId, 'PLAID-SECRET': partner.secret } },
+      baseOptions: {
+        headers: { 'PLAID-CLIENT-ID': partner.clientId, 'PLAID-SECRET': partner.secret },
+        httpAgent: new HttpAgent({ keepAlive: false }),
+      },
     }),
   );
 }
@@ -139,19 +186,7 @@ export async function post(
   body: unknown,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; headers: Headers; body: any; text: string }> {
-  const res = await fetch(stack.url + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, headers: res.headers, body: parsed, text };
+  return rawPost(stack.url + path, typeof body === 'string' ? body : JSON.stringify(body), headers);
 }
 
 export function keys(partner: { clientId: string; secret: string }): Record<string, string> {
