@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 export interface CliContext {
   args: string[];
   flags: Record<string, string | boolean | undefined>;
+  /** The raw arguments after `<group> <command>` (for commands that parse their own --flag values). */
+  argv?: string[];
   out: (line: string) => void;
 }
 
@@ -16,7 +18,10 @@ type Command = (ctx: CliContext) => Promise<number>;
 
 const groups: Record<string, () => Promise<Record<string, Command>>> = {
   db: async () => (await import('./db')).commands,
-  // partners / fintechs / auditors / keys: src/cli/tenancy.ts (issue 4)
+  partners: async () => (await import('./tenancy')).partners,
+  fintechs: async () => (await import('./tenancy')).fintechs,
+  auditors: async () => (await import('./tenancy')).auditors,
+  keys: async () => (await import('./keys')).commands,
   // audit verify / export: src/cli/audit.ts (issue 7)
 };
 
@@ -34,7 +39,13 @@ async function main(argv: string[]): Promise<number> {
     console.error(`unknown command "${group} ${command}"; one of: ${Object.keys(commands).join(', ')}`);
     return 2;
   }
-  return run({ args: rest, flags: values as CliContext['flags'], out: (line) => console.log(line) });
+  const commandAt = argv.indexOf(command, argv.indexOf(group!) + 1);
+  return run({
+    args: rest,
+    flags: values as CliContext['flags'],
+    argv: argv.slice(commandAt + 1),
+    out: (line) => console.log(line),
+  });
 }
 
 main(process.argv.slice(2)).then(

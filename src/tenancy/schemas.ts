@@ -93,13 +93,24 @@ export function productAwareHook<T>(
   _c: Context,
 ): undefined {
   if (result.success) return undefined;
-  const error = result.error;
-  const plaidError: PlaidError = plaidErrorFromZod(error, (result as { data?: unknown }).data);
+  throw validationError(result.error, (result as { data?: unknown }).data);
+}
+
+/** The Plaid error for a failed parse of `input` (INVALID_PRODUCT for unknown product names). */
+export function validationError(error: z.ZodError, input: unknown): PlaidError {
+  const plaidError = plaidErrorFromZod(error, input);
   if (
     plaidError.code === 'INVALID_FIELD' &&
     error.issues.some((issue) => issue.path[0] === 'products' && issue.path.length === 2 && issue.code === 'invalid_value')
   ) {
-    throw errors.invalidProduct();
+    return errors.invalidProduct();
   }
-  throw plaidError;
+  return plaidError;
+}
+
+/** Parses `input` with `schema` or throws the Plaid error a route would answer (used by the CLI). */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw validationError(result.error, input);
+  return result.data;
 }
