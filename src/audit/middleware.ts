@@ -10,6 +10,9 @@ import type { AuditRecordInput } from './writer';
  * and fill in who/what/why. When the handler is done, the record is appended and
  * awaited: if it cannot be committed, the response (which may hold account data)
  * is replaced by API_ERROR. That is the durability rule of the audit trail.
+ *
+ * The record holds ids, codes and timings only; the writer scrubs again
+ * (src/audit/scrub.ts) and normalizes the time, the path and free text.
  */
 export function auditTrail(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -23,6 +26,11 @@ export function auditTrail(): MiddlewareHandler<AppEnv> {
     } catch (err) {
       c.var.deps.log.error('audit append failed', { request_id: c.var.requestId, error: errorName(err) });
       const failure = errors.internal('the request could not be recorded in the audit trail; nothing was returned');
+      // Drop the unrecorded response entirely: its body (which may hold account
+      // data, or be an export stream) and its headers (Hono would otherwise copy
+      // them, content-length and content-disposition included, onto the new one).
+      await c.res.body?.cancel().catch(() => {});
+      c.res = undefined as unknown as Response;
       c.res = new Response(JSON.stringify(failure.toBody(c.var.requestId)), {
         status: failure.status,
         headers: { 'content-type': 'application/json; charset=UTF-8', 'x-request-id': c.var.requestId },
