@@ -6,7 +6,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RateLimitConfig } from '../../src/db/schema';
-import { queryRows } from '../../src/db/database';
+import { type Database, queryRows } from '../../src/db/database';
+import { openPostgres } from '../../src/db/postgres';
 import { createPostgresRateLimiter, type PostgresRateLimiter } from '../../src/ratelimit/postgres-limiter';
 import type { RateLimitDecision } from '../../src/ratelimit/limiter';
 import { openTestDatabase, usingPostgres, type TestDatabase } from '../support/db';
@@ -303,5 +304,32 @@ describe(`cleanup (${DB})`, () => {
     const decision = await limiter.take(request);
     expect(decision.allowed).toBe(true);
     expect(await rows()).toBe(1);
+  });
+});
+
+describe(`commit durability (${DB})`, () => {
+  it("turns synchronous_commit off for its own statement only, never for the connection's later work", async () => {
+    // One connection, so the SHOW runs where the take() ran.
+    const single = usingPostgres() ? openPostgres(db.url!, { max: 1 }) : undefined;
+    const conn: Database = single?.db ?? db.db;
+    try {
+      const before = (await queryRows<{ synchronous_commit: string }>(conn, sql`show synchronous_commit`))[0]!.synchronous_commit;
+      expect(before).not.toBe('off');
+      const limiter = createPostgresRateLimiter(conn, { clock: () => T0, cleanupProbability: 0 });
+      const request = { partnerId: id('ptn'), tokenId: id('tok'), endpoint: '/processor/balance/get' };
+      expect(admitted(await takeMany(limiter, 6, request))).toBe(5);
+      const after = (await queryRows<{ synchronous_commit: string }>(conn, sql`show synchronous_commit`))[0]!.synchronous_commit;
+      expect(after).toBe(before);
+    } finally {
+      await single?.close();
+    }
+  });
+
+  it('with synchronousCommit: true admits exactly the same', async () => {
+    const limiter = createPostgresRateLimiter(db.db, { clock: () => T0, cleanupProbability: 0, synchronousCommit: true });
+    const request = { partnerId: id('ptn'), tokenId: id('tok'), endpoint: '/processor/balance/get' };
+    const decisions = await takeMany(limiter, 7, request);
+    expect(admitted(decisions)).toBe(5);
+    expect(decisions[6]).toMatchObject({ allowed: false, errorCode: 'BALANCE_LIMIT' });
   });
 });
