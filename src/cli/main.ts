@@ -22,7 +22,7 @@ const groups: Record<string, () => Promise<Record<string, Command>>> = {
   fintechs: async () => (await import('./tenancy')).fintechs,
   auditors: async () => (await import('./tenancy')).auditors,
   keys: async () => (await import('./keys')).commands,
-  // audit verify / export: src/cli/audit.ts (issue 7)
+  audit: async () => (await import('./audit')).commands,
 };
 
 async function main(argv: string[]): Promise<number> {
