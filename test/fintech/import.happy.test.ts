@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { processorTokens } from '../../src/db/schema';
+import { hashGatewayToken, looksLikeGatewayToken, sealContext } from '../../src/tenancy/tokens';
+import { call, startTestStack, type TestStack } from '../support/stack';
+import {
+  auditRows,
+  createFintechApi,
+  createPartnerApi,
+  fintechCall,
+  rawProcessorToken,
+  type Client,
+} from '../tenancy/fixtures';
+
+let stack: TestStack;
+let partner: Client;
+let fintech: Client;
+beforeAll(async () => {
+  stack = await startTestStack();
+  partner = await createPartnerApi(stack);
+  fintech = await createFintechApi(stack);
+});
+afterAll(async () => stack?.close());
+
+async function rowFor(gatewayToken: string) {
+  const [row] = await stack.deps.db
+    .select()
+    .from(processorTokens)
+    .where(eq(processorTokens.tokenHash, await hashGatewayToken(gatewayToken)));
+  return row!;
+}
+
+describe('POST /gateway/processor_token/import', () => {
+  it('answers 200 with a new gateway token; the raw token is sealed, the gateway token only hashed', async () => {
+    const raw = await rawProcessorToken(stack);
+    expect(raw).toMatch(/^processor-sandbox-/);
+    const res = await fintechCall(stack, fintech, '/gateway/processor_token/import', {
+      processor_token: raw,
+      partner_id: partner.id,
+    });
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body).sort()).toEqual(['processor_token', 'request_id']);
+    const token: string = res.body.processor_token;
+    expect(looksLikeGatewayToken(token)).toBe(true);
+    expect(token).not.toContain(raw.slice('processor-sandbox-'.length));
+
+    const row = await rowFor(token);
+    expect(row).toMatchObject({ fintechId: fintech.id, partnerId: partner.id, products: [], webhook: null, revokedAt: null });
+    expect(row.id).toMatch(/^tok_/);
+    expect(row.rawKeyId).toBe('t1');
+    expect(row.rawSealed).not.toContain(raw);
+    expect(await stack.deps.keyring.open({ keyId: row.rawKeyId, value: row.rawSealed }, sealContext.rawToken(row.id))).toBe(raw);
+    // The sealed value is bound to its row: it does not open under another row's id.
+    await expect(
+      stack.deps.keyring.open({ keyId: row.rawKeyId, value: row.rawSealed }, sealContext.rawToken('tok_other')),
+    ).rejects.toThrow();
+  });
+
+  it('takes an initial permission set and a webhook; credentials may also come in the body', async () => {
+    const raw = await rawProcessorToken(stack);
+    const res = await call(stack.app, 'POST', '/gateway/processor_token/import', {
+      body: {
+        client_id: fintech.clientId,
+        secret: fintech.secret,
+        processor_token: raw,
+        partner_id: partner.id,
+        products: ['auth', 'balance', 'auth'],
+        webhook: 'https://fintech.example.com/plaid-hooks',
+      },
+    });
+    expect(res.status).toBe(200);
+    const row = await rowFor(res.body.processor_token);
+    expect(row.products).toEqual(['auth', 'balance']);
+    expect(row.webhook).toBe('https://fintech.example.com/plaid-hooks');
+  });
+
+  it('importing the same raw token twice gives two independent gateway tokens', async () => {
+    const raw = await rawProcessorToken(stack);
+    const body = { processor_token: raw, partner_id: partner.id };
+    const first = await fintechCall(stack, fintech, '/gateway/processor_token/import', body);
+    const second = await fintechCall(stack, fintech, '/gateway/processor_token/import', { ...body, products: ['auth'] });
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    expect(first.body.processor_token).not.toBe(second.body.processor_token);
+    const [a, b] = [await rowFor(first.body.processor_token), await rowFor(second.body.processor_token)];
+    expect(a.id).not.toBe(b.id);
+    expect(a.products).toEqual([]);
+    expect(b.products).toEqual(['auth']);
+    // Revoking one leaves the other alive.
+    await fintechCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: first.body.processor_token });
+    expect((await rowFor(first.body.processor_token)).revokedAt).not.toBeNull();
+    expect((await rowFor(second.body.processor_token)).revokedAt).toBeNull();
+  });
+
+  it('audits the import with ids and product names, never the raw or the gateway token', async () => {
+    const raw = await rawProcessorToken(stack);
+    const res = await fintechCall(stack, fintech, '/gateway/processor_token/import', {
+      processor_token: raw,
+      partner_id: partner.id,
+      products: ['transactions'],
+      webhook: 'https://fintech.example.com/hook',
+    });
+    const row = await rowFor(res.body.processor_token);
+    const records = await auditRows(stack);
+    const record = records.find((r) => r.action === 'token.import' && r.token_id === row.id);
+    expect(record).toMatchObject({
+      actor_type: 'fintech',
+      actor_id: fintech.id,
+      fintech_id: fintech.id,
+      partner_id: partner.id,
+      decision: 'allow',
+      http_status: 200,
+      request_id: res.body.request_id,
+    });
+    expect(record!.details).toEqual({ products: ['transactions'], webhook: true });
+    const text = JSON.stringify(records);
+    expect(text).not.toContain(raw);
+    expect(text).not.toContain(res.body.processor_token);
+  });
+});

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Products } from 'plaid';
+import { decidePartnerCall } from '../../src/tenancy/decision';
+import { startTestStack, type TestStack } from '../support/stack';
+import { auditRows, createFintechApi, createPartnerApi, importApi, type Client } from '../tenancy/fixtures';
+import { fintechSdk } from './sdk';
+
+let stack: TestStack;
+let partner: Client;
+let fintech: Client;
+beforeAll(async () => {
+  stack = await startTestStack({ http: true });
+  partner = await createPartnerApi(stack);
+  fintech = await createFintechApi(stack);
+});
+afterAll(async () => stack?.close());
+
+describe('/processor/token/permissions/set and /get (official plaid SDK)', () => {
+  it('a new token has the empty set (every product); set narrows it; get reads it back', async () => {
+    const plaid = fintechSdk(stack, fintech);
+    const { gatewayToken } = await importApi(stack, fintech, partner.id);
+
+    const initial = await plaid.processorTokenPermissionsGet({ processor_token: gatewayToken });
+    expect(initial.status).toBe(200);
+    expect(initial.data.products).toEqual([]);
+    expect(initial.data.request_id).toMatch(/^[A-Za-z0-9]{15}$/);
+
+    const set = await plaid.processorTokenPermissionsSet({
+      processor_token: gatewayToken,
+      products: [Products.Auth, Products.Balance],
+    });
+    expect(set.status).toBe(200);
+    expect(Object.keys(set.data)).toEqual(['request_id']);
+
+    const after = await plaid.processorTokenPermissionsGet({ processor_token: gatewayToken });
+    expect(after.data.products).toEqual(['auth', 'balance']);
+  });
+
+  it('the permission set is what the partner-call decision enforces', async () => {
+    const plaid = fintechSdk(stack, fintech);
+    const { gatewayToken } = await importApi(stack, fintech, partner.id);
+    const decide = (product: string) =>
+      decidePartnerCall(stack.deps.db, { partnerId: partner.id, gatewayToken, product });
+
+    expect((await decide('transactions')).allowed).toBe(true);
+    await plaid.processorTokenPermissionsSet({ processor_token: gatewayToken, products: [Products.Auth] });
+    expect(await decide('transactions')).toMatchObject({ allowed: false, reason: 'product_not_in_token_permissions' });
+    expect((await decide('auth')).allowed).toBe(true);
+
+    // Plaid semantics: an empty list means every product again.
+    await plaid.processorTokenPermissionsSet({ processor_token: gatewayToken, products: [] });
+    expect((await plaid.processorTokenPermissionsGet({ processor_token: gatewayToken })).data.products).toEqual([]);
+    expect((await decide('transactions')).allowed).toBe(true);
+  });
+
+  it('identity_match in the set grants the identity endpoint; duplicates fold', async () => {
+    const plaid = fintechSdk(stack, fintech);
+    const { gatewayToken } = await importApi(stack, fintech, partner.id);
+    await plaid.processorTokenPermissionsSet({
+      processor_token: gatewayToken,
+      products: [Products.IdentityMatch, Products.IdentityMatch],
+    });
+    expect((await plaid.processorTokenPermissionsGet({ processor_token: gatewayToken })).data.products).toEqual([
+      'identity_match',
+    ]);
+    expect((await decidePartnerCall(stack.deps.db, { partnerId: partner.id, gatewayToken, product: 'identity' })).allowed).toBe(
+      true,
+    );
+  });
+
+  it('audits set and get with the token id and product names only', async () => {
+    const plaid = fintechSdk(stack, fintech);
+    const { gatewayToken, raw } = await importApi(stack, fintech, partner.id);
+    const set = await plaid.processorTokenPermissionsSet({ processor_token: gatewayToken, products: [Products.Signal] });
+    await plaid.processorTokenPermissionsGet({ processor_token: gatewayToken });
+    const records = await auditRows(stack);
+    const setRecord = records.find((r) => r.request_id === set.data.request_id);
+    expect(setRecord).toMatchObject({
+      action: 'token.permissions_set',
+      fintech_id: fintech.id,
+      partner_id: partner.id,
+      token_id: expect.stringMatching(/^tok_/),
+      decision: 'allow',
+    });
+    expect(setRecord!.details).toEqual({ products: ['signal'] });
+    expect(records.some((r) => r.action === 'token.permissions_get' && r.token_id === setRecord!.token_id)).toBe(true);
+    const text = JSON.stringify(records);
+    expect(text).not.toContain(gatewayToken);
+    expect(text).not.toContain(raw);
+  });
+});
