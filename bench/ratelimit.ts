@@ -106,7 +106,8 @@ async function openDatabase(): Promise<{ handle: DatabaseHandle; dispose(): Prom
 async function main() {
   const { handle, dispose } = await openDatabase();
   const db = handle.db;
-  const limiter = createPostgresRateLimiter(db); // real clock, default 1% cleanup
+  const limiter = createPostgresRateLimiter(db); // real clock, default 1% cleanup, async commit
+  const durable = createPostgresRateLimiter(db, { synchronousCommit: true });
   const endpoint = '/processor/auth/get';
   const unbounded = {
     partner: { [endpoint]: { limit: 1_000_000_000, window_seconds: 60 } },
@@ -142,6 +143,11 @@ async function main() {
       results.push(
         await measure('take(): 1 partner (hot row), 10k tokens', concurrency, () =>
           limiter.take({ partnerId: 'ptn_hot', tokenId: `tok_${rand(10_000)}`, endpoint, overrides: unbounded }),
+        ),
+      );
+      results.push(
+        await measure('take(), synchronousCommit: true: 1 partner, 10k tokens', concurrency, () =>
+          durable.take({ partnerId: 'ptn_hot_sync', tokenId: `tok_${rand(10_000)}`, endpoint, overrides: unbounded }),
         ),
       );
       results.push(
