@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Products } from 'plaid';
+import { newGatewayToken } from '../../src/tenancy/tokens';
+import { startTestStack, type TestStack } from '../support/stack';
+import { createFintechApi, createPartnerApi, importApi, type Client } from '../tenancy/fixtures';
+import { fintechSdk, sdkError } from './sdk';
+
+let stack: TestStack;
+let partner: Client;
+let fintech: Client;
+beforeAll(async () => {
+  stack = await startTestStack({ http: true });
+  partner = await createPartnerApi(stack);
+  fintech = await createFintechApi(stack);
+});
+afterAll(async () => stack?.close());
+
+describe('/processor/token/permissions/*: errors (official plaid SDK)', () => {
+  it('an unknown product answers INVALID_PRODUCT and leaves the set unchanged', async () => {
+    const plaid = fintechSdk(stack, fintech);
+    const { gatewayToken } = await importApi(stack, fintech, partner.id, { products: ['auth'] });
+    const err = await sdkError(
+      plaid.processorTokenPermissionsSet({ processor_token: gatewayToken, products: ['auth', 'teleport'] as Products[] }),
+    );
+    expect(err).toMatchObject({ status: 400, body: { error_type: 'INVALID_INPUT', error_code: 'INVALID_PRODUCT' } });
+    expect((await plaid.processorTokenPermissionsGet({ processor_token: gatewayToken })).data.products).toEqual(['auth']);
+  });
+
+  it('missing products, products not a list and unknown fields answer INVALID_REQUEST codes', async () => {
+    const plaid = fintechSdk(stack, fintech);
+    const { gatewayToken } = await importApi(stack, fintech, partner.id);
+    expect((await sdkError(plaid.processorTokenPermissionsSet({ processor_token: gatewayToken } as any))).body.error_code).toBe(
+      'MISSING_FIELDS',
+    );
+    expect(
+      (await sdkError(plaid.processorTokenPermissionsSet({ processor_token: gatewayToken, products: 'auth' } as any))).body
+        .error_code,
+    ).toBe('INVALID_FIELD');
+    expect(
+      (await sdkError(plaid.processorTokenPermissionsGet({ processor_token: gatewayToken, products: [] } as any))).body.error_code,
+    ).toBe('UNKNOWN_FIELDS');
+  });
+
+  it('unknown, malformed and raw Plaid tokens answer INVALID_PROCESSOR_TOKEN', async () => {
+    const plaid = fintechSdk(stack, fintech);
+    const { raw } = await importApi(stack, fintech, partner.id);
+    for (const token of [newGatewayToken(), 'processor-gw-short', 'garbage', raw]) {
+      const err = await sdkError(plaid.processorTokenPermissionsGet({ processor_token: token }));
+      expect(err, token.slice(0, 14)).toMatchObject({
+        status: 400,
+        body: { error_type: 'INVALID_INPUT', error_code: 'INVALID_PROCESSOR_TOKEN' },
+      });
+      const set = await sdkError(plaid.processorTokenPermissionsSet({ processor_token: token, products: [Products.Auth] }));
+      expect(set.body.error_code).toBe('INVALID_PROCESSOR_TOKEN');
+    }
+  });
+});

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Products } from 'plaid';
+import { decidePartnerCall } from '../../src/tenancy/decision';
+import { startTestStack, type TestStack } from '../support/stack';
+import { auditRows, createFintechApi, createPartnerApi, fintechCall, importApi, type Client } from '../tenancy/fixtures';
+import { fintechSdk, sdkError } from './sdk';
+
+let stack: TestStack;
+let partner: Client;
+let fintech: Client;
+beforeAll(async () => {
+  stack = await startTestStack({ http: true });
+  partner = await createPartnerApi(stack);
+  fintech = await createFintechApi(stack);
+});
+afterAll(async () => stack?.close());
+
+describe('POST /gateway/processor_token/revoke', () => {
+  it('answers 200; afterwards partner calls are denied and the token is dead for management too', async () => {
+    const { gatewayToken } = await importApi(stack, fintech, partner.id);
+    expect((await decidePartnerCall(stack.deps.db, { partnerId: partner.id, gatewayToken, product: 'auth' })).allowed).toBe(true);
+
+    const res = await fintechCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: gatewayToken });
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body)).toEqual(['request_id']);
+
+    expect(await decidePartnerCall(stack.deps.db, { partnerId: partner.id, gatewayToken, product: 'auth' })).toMatchObject({
+      allowed: false,
+      reason: 'token_revoked',
+    });
+    const plaid = fintechSdk(stack, fintech);
+    for (const attempt of [
+      plaid.processorTokenPermissionsGet({ processor_token: gatewayToken }),
+      plaid.processorTokenPermissionsSet({ processor_token: gatewayToken, products: [Products.Auth] }),
+      plaid.processorTokenWebhookUpdate({ processor_token: gatewayToken, webhook: 'https://example.com/h' }),
+    ]) {
+      const err = await sdkError(attempt);
+      expect(err).toMatchObject({ status: 400, body: { error_type: 'INVALID_INPUT', error_code: 'INVALID_PROCESSOR_TOKEN' } });
+    }
+  });
+
+  it('revoking twice succeeds (idempotent for the owner) and is audited both times', async () => {
+    const { gatewayToken } = await importApi(stack, fintech, partner.id);
+    const first = await fintechCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: gatewayToken });
+    const second = await fintechCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: gatewayToken });
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    const records = (await auditRows(stack)).filter((r) => r.action === 'token.revoke');
+    const mine = records.filter((r) => [first.body.request_id, second.body.request_id].includes(r.request_id));
+    expect(mine.map((r) => r.details.already_revoked)).toEqual([false, true]);
+    expect(mine[0]!.token_id).toMatch(/^tok_/);
+    expect(mine[0]!.partner_id).toBe(partner.id);
+    expect(JSON.stringify(records)).not.toContain(gatewayToken);
+  });
+
+  it('bad bodies answer INVALID_REQUEST codes; unknown tokens INVALID_PROCESSOR_TOKEN', async () => {
+    const path = '/gateway/processor_token/revoke';
+    expect((await fintechCall(stack, fintech, path, {})).body.error_code).toBe('MISSING_FIELDS');
+    expect((await fintechCall(stack, fintech, path, { processor_token: 'x', reason: 'y' })).body.error_code).toBe('UNKNOWN_FIELDS');
+    expect((await fintechCall(stack, fintech, path, { processor_token: 1 })).body.error_code).toBe('INVALID_FIELD');
+    expect((await fintechCall(stack, fintech, path, { processor_token: 'processor-gw-unknown' })).body.error_code).toBe(
+      'INVALID_PROCESSOR_TOKEN',
+    );
+  });
+});
