@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { partners, processorTokens } from '../../src/db/schema';
+import { Keyring } from '../../src/tenancy/crypto';
+import { decidePartnerCall, unsealForCall } from '../../src/tenancy/decision';
+import { rotateKeys, sealedKeyUsage } from '../../src/tenancy/rotation';
+import { startTestStack, type TestStack } from '../support/stack';
+import { createFintechApi, createPartnerApi, importApi } from './fixtures';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => stack?.close());
+
+const key = (id: string) => ({ id, bytes: crypto.getRandomValues(new Uint8Array(32)) });
+
+describe('rotateKeys()', () => {
+  it('re-seals every Plaid secret and raw token under the current key; old key no longer needed', async () => {
+    const plaidSecret = 'plaid-secret-before-rotation';
+    const partner = await createPartnerApi(stack, { plaid: { client_id: 'pc', secret: plaidSecret } });
+    const fintech = await createFintechApi(stack);
+    const tokens = [];
+    for (let i = 0; i < 5; i++) tokens.push(await importApi(stack, fintech, partner.id));
+    const oldKeyId = stack.deps.keyring.currentKeyId;
+    const oldKey = stack.config.encryptionKeys[0]!;
+    const before = await stack.deps.db.select().from(processorTokens);
+
+    const next = key('t2');
+    const rotating = new Keyring([next, oldKey]);
+    const report = await rotateKeys({ db: stack.deps.db, keyring: rotating }, { batchSize: 2 });
+    expect(report).toEqual({ currentKeyId: 't2', partners: 1, tokens: 5, skipped: 0 });
+    expect(await sealedKeyUsage(stack.deps.db)).toEqual({ t2: { partners: 1, tokens: 5 } });
+    expect(await sealedKeyUsage(stack.deps.db)).not.toHaveProperty(oldKeyId);
+
+    const after = await stack.deps.db.select().from(processorTokens);
+    for (const row of after) expect(row.rawSealed).not.toBe(before.find((b) => b.id === row.id)!.rawSealed);
+
+    // Only the new key from now on: every token still opens to its raw value.
+    const onlyNew = new Keyring([next]);
+    for (const t of tokens) {
+      const d = await decidePartnerCall(stack.deps.db, { partnerId: partner.id, gatewayToken: t.gatewayToken, product: 'auth' });
+      expect(d.allowed).toBe(true);
+      if (!d.allowed) continue;
+      expect(await unsealForCall(onlyNew, d.facts)).toMatchObject({ rawToken: t.raw, plaidSecret });
+      // ...and the old key alone no longer can.
+      await expect(unsealForCall(new Keyring([oldKey]), d.facts)).rejects.toThrow();
+    }
+
+    // A second run has nothing to do.
+    expect(await rotateKeys({ db: stack.deps.db, keyring: rotating })).toEqual({
+      currentKeyId: 't2',
+      partners: 0,
+      tokens: 0,
+      skipped: 0,
+    });
+  });
+
+  it('fails loudly (changing nothing it cannot open) when a needed old key is missing', async () => {
+    const usage = await sealedKeyUsage(stack.deps.db);
+    const strayKeyring = new Keyring([key('t9')]);
+    await expect(rotateKeys({ db: stack.deps.db, keyring: strayKeyring })).rejects.toThrow(/no encryption key/);
+    expect(await sealedKeyUsage(stack.deps.db)).toEqual(usage);
+    const rows = await stack.deps.db.select({ keyId: partners.plaidSecretKeyId }).from(partners);
+    expect(rows.every((r) => r.keyId !== 't9')).toBe(true);
+  });
+});
