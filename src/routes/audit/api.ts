@@ -4,7 +4,7 @@
  * partner's records, enforced in every query.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { exportStream, EXPORT_CONTENT_TYPES, toApiEvent } from '../../audit/export';
 import { decodeCursor, encodeCursor, fetchRecords, type AuditFilters } from '../../audit/query';
 import { verifyChain } from '../../audit/verify';
@@ -95,6 +95,14 @@ const VerifyResponse = z
   .openapi('AuditVerification');
 
 const security = [{ bearer: [] }];
+
+/** Names the read in its audit record once the reader is authenticated (so a refused query is recorded as such). */
+function auditAction(action: string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.var.audit.action = action;
+    return next();
+  };
+}
 const errorResponse = { description: 'Plaid-shaped error (INVALID_REQUEST, INVALID_API_KEYS)' };
 
 const eventsRoute = createRoute({
@@ -104,7 +112,7 @@ const eventsRoute = createRoute({
   summary: 'List audit records',
   description: 'Keyset-paginated by seq. A partner-scoped auditor sees only its partner.',
   security,
-  middleware: [requireAuditReader()] as const,
+  middleware: [requireAuditReader(), auditAction('audit.events')] as const,
   request: { query: EventsQuery },
   responses: {
     200: { description: 'A page of records', content: { 'application/json': { schema: EventsResponse } } },
@@ -118,7 +126,7 @@ const exportRoute = createRoute({
   tags: ['Compliance'],
   summary: 'Export audit records (streamed JSON Lines or CSV)',
   security,
-  middleware: [requireAuditReader()] as const,
+  middleware: [requireAuditReader(), auditAction('audit.export')] as const,
   request: { query: ExportQuery },
   responses: {
     200: {
@@ -140,7 +148,7 @@ const verifyRoute = createRoute({
   description:
     'Walks the whole chain (or from_seq..to_seq). ok=false names the first bad record for the operator and unscoped auditors; a partner-scoped auditor gets pass/fail and the count only.',
   security,
-  middleware: [requireAuditReader()] as const,
+  middleware: [requireAuditReader(), auditAction('audit.verify')] as const,
   request: { query: VerifyQuery },
   responses: {
     200: { description: 'The verdict', content: { 'application/json': { schema: VerifyResponse } } },
@@ -186,7 +194,6 @@ export const auditApi = createRouter()
       if (!cursor || cursor.order !== q.order) throw errors.invalidField('cursor is invalid for this query');
       afterSeq = cursor.seq;
     }
-    c.var.audit.action = 'audit.events';
     c.var.audit.details = { filters: filterNames(q), limit: q.limit, order: q.order, cursor: q.cursor !== undefined };
     const rows = await fetchRecords(c.var.deps.db, filters, { afterSeq, order: q.order, limit: q.limit + 1 });
     const page = rows.slice(0, q.limit);
@@ -197,7 +204,6 @@ export const auditApi = createRouter()
   .openapi(exportRoute, async (c) => {
     const q = c.req.valid('query');
     const filters = scopedFilters(c, q);
-    c.var.audit.action = 'audit.export';
     c.var.audit.details = { filters: filterNames(q), format: q.format };
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
     c.header('content-type', EXPORT_CONTENT_TYPES[q.format]);
@@ -211,7 +217,6 @@ export const auditApi = createRouter()
       throw errors.invalidField('to_seq must not be less than from_seq');
     }
     const result = await verifyChain(c.var.deps.db, { fromSeq: q.from_seq, toSeq: q.to_seq });
-    c.var.audit.action = 'audit.verify';
     c.var.audit.details = {
       ok: result.ok,
       checked: result.checked,
