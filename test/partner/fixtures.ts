@@ -1,7 +1,6 @@
 /**
- * Partners, fintechs and imported tokens for the partner-endpoint tests,
- * written straight into the real tables with the gateway's own sealing and
- * hashing (the operator/fintech HTTP APIs are tested by their own suites).
+ * Partners, fintechs and imported tokens for the partner-endpoint tests, made
+ * through the operator and fintech APIs (in process), exactly as in production.
  * Raw processor tokens come from the emulator over HTTP, as a fintech gets them.
  */
 import { Agent as HttpAgent } from 'node:http';
@@ -9,13 +8,11 @@ import { eq } from 'drizzle-orm';
 import { Configuration, PlaidApi } from 'plaid';
 import { request } from 'undici';
 import { expect } from 'vitest';
-import { hashSecret } from '../../src/auth/hash';
-import { auditEvents, fintechs, partners, processorTokens, type RateLimitConfig } from '../../src/db/schema';
+import { auditEvents, processorTokens, type RateLimitConfig } from '../../src/db/schema';
 import type { EmulatorClient } from '../../src/emulator/app';
-import { publicId, randomSecret } from '../../src/lib/ids';
-import { hashGatewayToken, newGatewayToken, sealContext } from '../../src/tenancy/tokens';
+import { hashGatewayToken } from '../../src/tenancy/tokens';
 import { expectPlaidError } from '../support/plaid-spec';
-import { TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
+import { TEST_PLAID_CLIENT, bearer, call, type TestStack } from '../support/stack';
 
 export interface PartnerFixture {
   partnerId: string;
@@ -34,46 +31,53 @@ export interface TokenFixture {
   gatewayToken: string;
   tokenId: string;
   rawToken: string;
+  /** The fintech that imported it (and manages it). */
+  fintech: FintechFixture;
 }
 
 export const ALL_PARTNER_PRODUCTS = ['auth', 'balance', 'identity', 'signal', 'transactions'];
 
 export async function createPartner(
   stack: TestStack,
-  options: { plaid?: EmulatorClient; products?: string[]; rateLimits?: RateLimitConfig; disabled?: boolean } = {},
+  options: { plaid?: EmulatorClient; products?: string[]; rateLimits?: RateLimitConfig } = {},
 ): Promise<PartnerFixture> {
-  const partnerId = publicId('ptn');
-  const clientId = publicId('pcl');
-  const secret = randomSecret();
   const plaid = options.plaid ?? TEST_PLAID_CLIENT;
-  const sealed = await stack.deps.keyring.seal(plaid.secret, sealContext.plaidSecret(partnerId));
-  await stack.deps.db.insert(partners).values({
-    id: partnerId,
-    name: `Partner ${partnerId}`,
-    processor: 'dwolla',
-    clientId,
-    secretHash: await hashSecret(secret),
-    plaidClientId: plaid.clientId,
-    plaidSecretSealed: sealed.value,
-    plaidSecretKeyId: sealed.keyId,
-    products: options.products ?? ALL_PARTNER_PRODUCTS,
-    rateLimits: options.rateLimits ?? {},
-    disabled: options.disabled ?? false,
+  const created = await call(stack.app, 'POST', '/admin/partners', {
+    headers: bearer(stack.adminKey),
+    body: {
+      name: 'Partner under test',
+      processor: 'dwolla',
+      plaid: { client_id: plaid.clientId, secret: plaid.secret },
+      products: options.products ?? ALL_PARTNER_PRODUCTS,
+      ...(options.rateLimits ? { rate_limits: options.rateLimits } : {}),
+    },
   });
-  return { partnerId, clientId, secret, plaid };
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const partner: PartnerFixture = {
+    partnerId: created.body.partner_id,
+    clientId: created.body.client_id,
+    secret: created.body.secret,
+    plaid,
+  };
+  return partner;
+}
+
+/** The operator disables a partner (PATCH /admin/partners/{id} {disabled: true}). */
+export async function disablePartner(stack: TestStack, partner: PartnerFixture): Promise<void> {
+  const patched = await call(stack.app, 'PATCH', `/admin/partners/${partner.partnerId}`, {
+    headers: bearer(stack.adminKey),
+    body: { disabled: true },
+  });
+  expect(patched.status, JSON.stringify(patched.body)).toBe(200);
 }
 
 export async function createFintech(stack: TestStack): Promise<FintechFixture> {
-  const fintechId = publicId('ftc');
-  const clientId = publicId('fcl');
-  const secret = randomSecret();
-  await stack.deps.db.insert(fintechs).values({
-    id: fintechId,
-    name: `Fintech ${fintechId}`,
-    clientId,
-    secretHash: await hashSecret(secret),
+  const created = await call(stack.app, 'POST', '/admin/fintechs', {
+    headers: bearer(stack.adminKey),
+    body: { name: 'Fintech under test' },
   });
-  return { fintechId, clientId, secret };
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return { fintechId: created.body.fintech_id, clientId: created.body.client_id, secret: created.body.secret };
 }
 
 /** A raw processor token from the emulator's /sandbox/processor_token/create, for `plaid` keys. */
@@ -133,33 +137,42 @@ async function rawPost(
   return { status: res.statusCode, headers: out, body: parsed, text };
 }
 
-/** Imports a raw token for a partner: what /gateway/processor_token/import does. */
+/** Imports a raw token for a partner through the fintech API (/gateway/processor_token/import). */
 export async function importToken(
   stack: TestStack,
   input: { partner: PartnerFixture; fintech: FintechFixture; rawToken?: string; products?: string[] },
 ): Promise<TokenFixture> {
   const rawToken = input.rawToken ?? (await mintRawToken(stack, { plaid: input.partner.plaid }));
-  const tokenId = publicId('tok');
-  const gatewayToken = newGatewayToken();
-  const sealed = await stack.deps.keyring.seal(rawToken, sealContext.rawToken(tokenId));
-  await stack.deps.db.insert(processorTokens).values({
-    id: tokenId,
-    tokenHash: await hashGatewayToken(gatewayToken),
-    fintechId: input.fintech.fintechId,
-    partnerId: input.partner.partnerId,
-    rawSealed: sealed.value,
-    rawKeyId: sealed.keyId,
-    products: input.products ?? [],
+  const imported = await call(stack.app, 'POST', '/gateway/processor_token/import', {
+    headers: keys(input.fintech),
+    body: { processor_token: rawToken, partner_id: input.partner.partnerId, ...(input.products ? { products: input.products } : {}) },
   });
-  return { gatewayToken, tokenId, rawToken };
+  expect(imported.status, JSON.stringify(imported.body)).toBe(200);
+  const gatewayToken = imported.body.processor_token as string;
+  // The token's public id (what audit records carry) is not part of the API answer.
+  const [row] = await stack.deps.db
+    .select({ id: processorTokens.id })
+    .from(processorTokens)
+    .where(eq(processorTokens.tokenHash, await hashGatewayToken(gatewayToken)));
+  return { gatewayToken, tokenId: row!.id, rawToken, fintech: input.fintech };
 }
 
-export async function setTokenProducts(stack: TestStack, tokenId: string, products: string[]): Promise<void> {
-  await stack.deps.db.update(processorTokens).set({ products }).where(eq(processorTokens.id, tokenId));
+/** Narrows or widens a token's permission set (/processor/token/permissions/set, as its fintech). */
+export async function setTokenProducts(stack: TestStack, token: TokenFixture, products: string[]): Promise<void> {
+  const res = await call(stack.app, 'POST', '/processor/token/permissions/set', {
+    headers: keys(token.fintech),
+    body: { processor_token: token.gatewayToken, products },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
 
-export async function revokeToken(stack: TestStack, tokenId: string): Promise<void> {
-  await stack.deps.db.update(processorTokens).set({ revokedAt: new Date() }).where(eq(processorTokens.id, tokenId));
+/** Revokes a token (/gateway/processor_token/revoke, as its fintech). */
+export async function revokeToken(stack: TestStack, token: TokenFixture): Promise<void> {
+  const res = await call(stack.app, 'POST', '/gateway/processor_token/revoke', {
+    headers: keys(token.fintech),
+    body: { processor_token: token.gatewayToken },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
 
 /**

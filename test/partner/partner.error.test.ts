@@ -11,6 +11,7 @@ import {
   auditRecordFor,
   createFintech,
   createPartner,
+  disablePartner,
   emulatorPost,
   expectSdkError,
   importToken,
@@ -63,7 +64,7 @@ describe('tokens the partner may not use answer INVALID_PROCESSOR_TOKEN, whateve
     const other = await createPartner(stack);
     const otherToken = await importToken(stack, { partner: other, fintech });
     const revoked = await importToken(stack, { partner, fintech });
-    await revokeToken(stack, revoked.tokenId);
+    await revokeToken(stack, revoked);
     const rawPlaid = await mintRawToken(stack);
 
     const cases: Array<[string, string, string | null]> = [
@@ -129,9 +130,9 @@ describe('products outside the permission set or the partner cap answer INVALID_
     expect(record).toMatchObject({ decision: 'deny', reason: 'product_not_in_token_permissions', tokenId: narrowed.tokenId, product: 'balance' });
 
     // Narrowing takes effect on the next call; an empty set means every product.
-    await setTokenProducts(stack, narrowed.tokenId, ['balance']);
+    await setTokenProducts(stack, narrowed, ['balance']);
     await expectSdkError(sdk.processorAuthGet({ processor_token: narrowed.gatewayToken }), { status: 400, error_code: 'INVALID_PRODUCT' });
-    await setTokenProducts(stack, narrowed.tokenId, []);
+    await setTokenProducts(stack, narrowed, []);
     expect((await sdk.processorAuthGet({ processor_token: narrowed.gatewayToken })).status).toBe(200);
   });
 
@@ -169,8 +170,11 @@ describe('authentication', () => {
     const asFintech = await authGet(token.gatewayToken, fintech);
     expectPlaidError(asFintech.body, { error_code: 'INVALID_API_KEYS' });
 
-    const disabled = await createPartner(stack, { disabled: true });
+    const disabled = await createPartner(stack);
     const disabledToken = await importToken(stack, { partner: disabled, fintech });
+    expect((await authGet(disabledToken.gatewayToken, disabled)).status).toBe(200);
+    await disablePartner(stack, disabled);
+    limiter.requests = [];
     const res = await authGet(disabledToken.gatewayToken, disabled);
     expectPlaidError(res.body, { error_code: 'INVALID_API_KEYS' });
     expect(limiter.requests).toHaveLength(0);
