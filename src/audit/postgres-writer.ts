@@ -24,7 +24,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../db/database';
 import { auditEvents } from '../db/schema';
 import { canonicalInstant, chainHash, GENESIS_HASH, type ChainRecord } from './canonical';
-import { cleanText, scrubDetails, scrubPath, scrubText } from './scrub';
+import { cleanText, scrubDetails, scrubId, scrubPath, scrubText } from './scrub';
 import type { AuditRecordInput, AuditSink } from './writer';
 
 /** Advisory lock key of the chain (any constant other parts of the app do not use). */
@@ -135,7 +135,7 @@ const DECISIONS = new Set(['allow', 'deny', 'error']);
  */
 export function prepareRecord(input: AuditRecordInput): PreparedRecord {
   if (!DECISIONS.has(input.decision)) throw new TypeError('audit record: decision must be allow, deny or error');
-  const id = (value: string | null | undefined) => scrubText(value, 128);
+  const id = scrubId;
   return {
     occurred_at: canonicalInstant(input.occurredAt),
     request_id: cleanText(input.requestId, 64),

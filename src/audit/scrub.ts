@@ -27,8 +27,21 @@ const SENSITIVE_KEY_RE =
 const MAX_DEPTH = 4;
 const MAX_ENTRIES = 50;
 
+/** The gateway's own public ids (ptn_, ftc_, aud_, tok_ + lowercase base36): never secret, kept whatever digits they hold. */
+const PUBLIC_ID_RE = /^[a-z]{2,5}_[a-z0-9]{6,40}$/;
+/** Opaque request ids (Plaid's are 15 alphanumerics). */
+const REQUEST_ID_RE = /^[A-Za-z0-9]{1,19}$/;
+
+/** An id column's value: a public or request id as is; anything else scrubbed as free text. */
+export function scrubId(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  if (PUBLIC_ID_RE.test(value) || REQUEST_ID_RE.test(value)) return value;
+  return scrubText(value, 128);
+}
+
 /** True when a string could be a key, a token or personal data rather than a plain id or name. */
 export function looksSensitive(value: string): boolean {
+  if (PUBLIC_ID_RE.test(value)) return false;
   if (!SAFE_STRING_RE.test(value)) return true; // spaces, @, ?, =, quotes...: not a plain id
   if (PLAID_TOKEN_RE.test(value)) return true;
   if (DIGIT_RUN_RE.test(value)) return true;

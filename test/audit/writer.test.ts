@@ -206,6 +206,28 @@ describe('appending records', () => {
     });
     expect(await verifyChain(db)).toMatchObject({ ok: true, checked: 1 });
   });
+
+  it('keeps the gateway\'s own ids and request ids whatever digits they hold', async () => {
+    const { db } = await fresh();
+    await createAuditWriter(db).append(
+      record({
+        tokenId: 'tok_1234567890123456789a',
+        partnerId: 'ptn_00000000000000000000',
+        plaidRequestId: 'Ab1234567890Cde',
+        details: { auditor_id: 'aud_9876543210abcdefghij' },
+      }),
+    );
+    const [row] = await queryRows<Record<string, unknown>>(
+      db,
+      sql`select token_id, partner_id, plaid_request_id, details::text as details from audit_events`,
+    );
+    expect(row).toMatchObject({
+      token_id: 'tok_1234567890123456789a',
+      partner_id: 'ptn_00000000000000000000',
+      plaid_request_id: 'Ab1234567890Cde',
+    });
+    expect(JSON.parse(String(row!.details))).toEqual({ auditor_id: 'aud_9876543210abcdefghij' });
+  });
 });
 
 describe('one total order under concurrency', () => {

@@ -5,7 +5,7 @@ export const PAGE_CSS = `
 * { box-sizing: border-box; }
 body { margin:0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
   color: var(--fg); background: var(--bg); }
-header, main { max-width: 1200px; margin: 0 auto; padding: 0 1.25rem; }
+header, main { max-width: 1400px; margin: 0 auto; padding: 0 1.25rem; }
 header { padding-top: 1.5rem; }
 h1 { margin: 0 0 .25rem; font-size: 1.75rem; }
 h2 { margin: 0 0 .75rem; font-size: 1.2rem; }
@@ -31,6 +31,7 @@ button:disabled { opacity: .45; cursor: not-allowed; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--bg); position: sticky; top: 0; }
+td.time { white-space: nowrap; }
 td.mono, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85rem; }
 tr.selected td { background: #fff8c5; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .8rem; font-weight: 600; border: 1px solid; }

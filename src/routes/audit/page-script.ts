@@ -54,7 +54,7 @@ export const PAGE_SCRIPT = String.raw`
       var tr = document.createElement('tr');
       tr.dataset.seq = String(ev.seq);
       cell(tr, ev.seq, 'mono');
-      cell(tr, ev.occurred_at.replace('T', ' ').replace('Z', ''), 'mono');
+      cell(tr, ev.occurred_at.replace('T', ' ').replace('Z', ''), 'mono time');
       cell(tr, ev.actor_type + (ev.actor_id ? ' ' + ev.actor_id : ''));
       cell(tr, ev.action);
       cell(tr, ev.method + ' ' + ev.endpoint, 'mono');

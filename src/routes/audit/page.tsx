@@ -45,6 +45,7 @@ function AuditPage(props: { nonce: string }) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
+        <link rel="icon" href="data:," />
         <title>Audit trail · Processor partner gateway</title>
         <style nonce={props.nonce}>{raw(PAGE_CSS)}</style>
       </head>
@@ -105,7 +106,7 @@ function AuditPage(props: { nonce: string }) {
                   <label for="order">Order</label>
                   <select id="order" name="order">
                     <option value="desc">newest first</option>
-                    <option value="asc">oldest first (chain order)</option>
+                    <option value="asc">oldest first</option>
                   </select>
                 </div>
                 <div class="field">
