@@ -123,7 +123,6 @@ interface TakeRow extends Record<string, unknown> {
   tok_count: number | null;
   ptn_count: number | null;
   ref_count: number | null;
-  tok_seen: number | null;
   ref_seen: number | null;
   ptn_seen: number | null;
 }
@@ -331,7 +330,6 @@ function takeStatement(
       ${tok ? sql`(SELECT count FROM tok)` : sql`NULL::int`} AS tok_count,
       ${ptn ? sql`(SELECT count FROM ptn)` : sql`NULL::int`} AS ptn_count,
       ${tok && ptn ? sql`(SELECT count FROM ref)` : sql`NULL::int`} AS ref_count,
-      ${tok ? seen(tok.key, tok.windowStart) : sql`NULL::int`} AS tok_seen,
       ${tok ? seen(refundKey(tok), tok.windowStart) : sql`NULL::int`} AS ref_seen,
       ${ptn ? seen(ptn.key, ptn.windowStart) : sql`NULL::int`} AS ptn_seen,
       cfg.synchronous_commit
