@@ -30,11 +30,11 @@ describe('POST /gateway/processor_token/revoke', () => {
     });
     const plaid = fintechSdk(stack, fintech);
     for (const attempt of [
-      plaid.processorTokenPermissionsGet({ processor_token: gatewayToken }),
-      plaid.processorTokenPermissionsSet({ processor_token: gatewayToken, products: [Products.Auth] }),
-      plaid.processorTokenWebhookUpdate({ processor_token: gatewayToken, webhook: 'https://example.com/h' }),
+      () => plaid.processorTokenPermissionsGet({ processor_token: gatewayToken }),
+      () => plaid.processorTokenPermissionsSet({ processor_token: gatewayToken, products: [Products.Auth] }),
+      () => plaid.processorTokenWebhookUpdate({ processor_token: gatewayToken, webhook: 'https://example.com/h' }),
     ]) {
-      const err = await sdkError(attempt);
+      const err = await sdkError(attempt());
       expect(err).toMatchObject({ status: 400, body: { error_type: 'INVALID_INPUT', error_code: 'INVALID_PROCESSOR_TOKEN' } });
     }
   });
