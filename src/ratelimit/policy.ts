@@ -65,14 +65,17 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<PartnerPath, Readonly<Endpoint
 /**
  * Plaid's `error_code` when a limit refuses, per path and scope (errors.txt,
  * "Rate limit exceeded"). Plaid has a code of its own for auth, balance and
- * transactions sync. For balance it distinguishes the per-Item limit
- * (BALANCE_LIMIT) from the per-client one (ACCOUNTS_BALANCE_GET_LIMIT); the
- * embedded emulator does the same. IDENTITY_LIMIT belongs to /identity/get, not
- * to identity match, and Signal has no code: those answer RATE_LIMIT.
+ * transactions sync. For balance, Plaid's Item endpoint distinguishes the
+ * per-Item limit (BALANCE_LIMIT) from the per-client one
+ * (ACCOUNTS_BALANCE_GET_LIMIT, named after /accounts/balance/get); the gateway
+ * answers BALANCE_LIMIT for both, as the design contract names it for
+ * /processor/balance/get (the emulator, mimicking Plaid, keeps the split).
+ * IDENTITY_LIMIT belongs to /identity/get, not to identity match, and Signal
+ * has no code: those answer RATE_LIMIT.
  */
 export const RATE_LIMIT_ERROR_CODES: Readonly<Record<PartnerPath, Readonly<Record<RateLimitScope, string>>>> = {
   '/processor/auth/get': { partner: 'AUTH_LIMIT', token: 'AUTH_LIMIT' },
-  '/processor/balance/get': { partner: 'ACCOUNTS_BALANCE_GET_LIMIT', token: 'BALANCE_LIMIT' },
+  '/processor/balance/get': { partner: 'BALANCE_LIMIT', token: 'BALANCE_LIMIT' },
   '/processor/identity/match': { partner: 'RATE_LIMIT', token: 'RATE_LIMIT' },
   '/processor/signal/evaluate': { partner: 'RATE_LIMIT', token: 'RATE_LIMIT' },
   '/processor/signal/decision/report': { partner: 'RATE_LIMIT', token: 'RATE_LIMIT' },

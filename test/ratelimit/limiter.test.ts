@@ -82,7 +82,7 @@ describe(`exact admission (${DB})`, () => {
       decisions.push(await limiter.take({ partnerId, tokenId: id('tok'), endpoint: '/processor/balance/get', overrides }));
     }
     expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, false, false]);
-    expect(decisions[3]).toMatchObject({ scope: 'partner', errorCode: 'ACCOUNTS_BALANCE_GET_LIMIT', retryAfterSeconds: 50 });
+    expect(decisions[3]).toMatchObject({ scope: 'partner', errorCode: 'BALANCE_LIMIT', retryAfterSeconds: 50 });
     expect(decisions[3]!.headers.RateLimit).toBe('limit=3, remaining=0, reset=50');
     expect(decisions[3]!.headers['RateLimit-Policy']).toBe('3;w=60, 5;w=60');
   });

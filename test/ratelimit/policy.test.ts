@@ -96,7 +96,7 @@ describe('error codes', () => {
     expect(errorCodeFor('/processor/auth/get', 'token')).toBe('AUTH_LIMIT');
     expect(errorCodeFor('/processor/auth/get', 'partner')).toBe('AUTH_LIMIT');
     expect(errorCodeFor('/processor/balance/get', 'token')).toBe('BALANCE_LIMIT');
-    expect(errorCodeFor('/processor/balance/get', 'partner')).toBe('ACCOUNTS_BALANCE_GET_LIMIT');
+    expect(errorCodeFor('/processor/balance/get', 'partner')).toBe('BALANCE_LIMIT');
     expect(errorCodeFor('/processor/transactions/sync', 'partner')).toBe('TRANSACTIONS_SYNC_LIMIT');
     expect(errorCodeFor('/processor/identity/match', 'token')).toBe('RATE_LIMIT');
     expect(errorCodeFor('/processor/signal/evaluate', 'partner')).toBe('RATE_LIMIT');
