@@ -29,10 +29,12 @@ button:disabled { opacity: .45; cursor: not-allowed; }
 :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; }
-th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th, td { text-align: left; padding: .35rem .4rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--bg); position: sticky; top: 0; }
-td.time { white-space: nowrap; }
-td.mono, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .85rem; }
+td.mono { overflow-wrap: anywhere; }
+td.time { white-space: nowrap; overflow-wrap: normal; }
+td.mono, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .8rem; }
+.sub { color: var(--muted); }
 tr.selected td { background: #fff8c5; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .8rem; font-weight: 600; border: 1px solid; }
 .badge.allow { color: var(--ok-fg); background: var(--ok-bg); border-color: #4ac26b; }

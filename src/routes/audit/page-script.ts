@@ -54,8 +54,14 @@ export const PAGE_SCRIPT = String.raw`
       var tr = document.createElement('tr');
       tr.dataset.seq = String(ev.seq);
       cell(tr, ev.seq, 'mono');
-      cell(tr, ev.occurred_at.replace('T', ' ').replace('Z', ''), 'mono time');
-      cell(tr, ev.actor_type + (ev.actor_id ? ' ' + ev.actor_id : ''));
+      cell(tr, ev.occurred_at.slice(0, 19).replace('T', ' '), 'mono time').title = ev.occurred_at;
+      var actor = cell(tr, ev.actor_type);
+      if (ev.actor_id && ev.actor_id !== ev.actor_type) {
+        var id = document.createElement('div');
+        id.className = 'mono sub';
+        id.textContent = ev.actor_id;
+        actor.appendChild(id);
+      }
       cell(tr, ev.action);
       cell(tr, ev.method + ' ' + ev.endpoint, 'mono');
       var d = cell(tr, '');
