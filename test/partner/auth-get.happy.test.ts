@@ -21,6 +21,9 @@ describe('/processor/auth/get through the gateway', () => {
     expect(res.data.account.subtype).toBe('checking');
     expect((res.data.numbers as any).ach.routing).toBe('011401533');
     expect(res.data.request_id).toBe(res.headers['x-request-id']);
+    // The real rate limiter's headers ride on every allowed answer.
+    expect(res.headers['ratelimit']).toMatch(/^limit=\d+, remaining=\d+, reset=\d+$/);
+    expect(res.headers['ratelimit-policy']).toMatch(/^\d+;w=\d+/);
 
     const record = await auditRecordFor(stack, res.data.request_id);
     expect(record).toMatchObject({
