@@ -169,3 +169,26 @@ describe('POST /admin/partners/{partner_id}/rotate_secret', () => {
     expect(JSON.stringify(record)).not.toContain(res.body.secret);
   });
 });
+
+describe('GET /openapi.json', () => {
+  it('documents the operator and fintech routes', async () => {
+    const { call } = await import('../support/stack');
+    const res = await call(stack.app, 'GET', '/openapi.json');
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/admin/partners',
+        '/admin/partners/{partner_id}',
+        '/admin/partners/{partner_id}/rotate_secret',
+        '/admin/fintechs/{fintech_id}',
+        '/admin/auditors/{auditor_id}/rotate_secret',
+        '/gateway/processor_token/import',
+        '/gateway/processor_token/revoke',
+        '/processor/token/permissions/set',
+        '/processor/token/permissions/get',
+        '/processor/token/webhook/update',
+      ]),
+    );
+    expect(res.body.paths['/admin/partners'].post.responses).toHaveProperty('201');
+  });
+});
