@@ -33,7 +33,8 @@ export function createApp(deps: AppDeps | ((c: Context<AppEnv>) => AppDeps)) {
     c.header('x-request-id', c.var.requestId);
   });
   app.use('*', auditTrail());
-  app.use('*', async (c, next) => jsonBody(c.var.deps.config.maxBodyBytes)(c, next));
+  const isOperatorApi = (path: string) => path.startsWith('/admin/');
+  app.use('*', async (c, next) => jsonBody(c.var.deps.config.maxBodyBytes, { emptyAsObject: isOperatorApi })(c, next));
 
   app.route('/', healthRoutes);
   app.route('/', adminRoutes);

@@ -12,11 +12,16 @@ const DRAIN_CAP_FACTOR = 64;
  * - Over the limit: the rest of the body is still read and thrown away (so the
  *   client sees our 413 instead of a reset connection and keep-alive survives),
  *   then a Plaid-shaped 413 INVALID_BODY.
- * - Not JSON: 400 INVALID_BODY. Valid JSON sent with another Content-Type is
+ * - Not JSON, not an object, or empty: 400 INVALID_BODY, as Plaid answers. Where
+ *   `emptyAsObject(path)` says so (the operator API, whose rotate_secret takes
+ *   no fields), an empty body is `{}` instead. Valid JSON sent with another Content-Type is
  *   accepted (Plaid's SDKs always send application/json; curl users often don't).
  * The parsed value is cached on the request so the zod validators reuse it.
  */
-export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
+export function jsonBody(
+  maxBytes: number,
+  options: { emptyAsObject?: (path: string) => boolean } = {},
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const method = c.req.method;
     if (method !== 'POST' && method !== 'PATCH' && method !== 'PUT') return next();
@@ -28,7 +33,7 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
 
     let parsed: unknown;
     try {
-      parsed = text.trim() === '' ? undefined : JSON.parse(text);
+      parsed = text.trim() === '' ? (options.emptyAsObject?.(c.req.path) ? {} : undefined) : JSON.parse(text);
     } catch {
       throw errors.invalidBody();
     }

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { requireAuditReader } from '../../src/auth/credentials';
 import type { AppEnv } from '../../src/context';
 import { PlaidError } from '../../src/plaid/errors';
-import { bearer, startTestStack, type TestStack } from '../support/stack';
+import { bearer, call, startTestStack, type TestStack } from '../support/stack';
 import { admin, auditRows, createPartnerApi, everyTableText } from '../tenancy/fixtures';
 
 let stack: TestStack;
@@ -84,6 +84,16 @@ describe('/admin/auditors', () => {
     expect(rotated.body.key).not.toBe(created.body.key);
     expect(await reader(created.body.key)).toEqual({ error_code: 'INVALID_API_KEYS' });
     expect(await reader(rotated.body.key)).toMatchObject({ kind: 'auditor', id: created.body.auditor_id });
+  });
+
+  it('rotate_secret also works with no body at all (curl -X POST)', async () => {
+    const created = await admin(stack, 'POST', '/admin/auditors', { name: 'No body' });
+    const res = await call(stack.app, 'POST', `/admin/auditors/${created.body.auditor_id}/rotate_secret`, {
+      rawBody: '',
+      headers: bearer(stack.adminKey),
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.key).toMatch(/^gwaud_/);
   });
 });
 

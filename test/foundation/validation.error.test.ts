@@ -75,7 +75,7 @@ describe('bad request bodies', () => {
     }
   });
 
-  it('empty body -> INVALID_BODY', async () => {
+  it('empty body -> INVALID_BODY on Plaid-style routes', async () => {
     const res = await call(app, 'POST', '/sample/echo', { rawBody: '' });
     expectPlaidError(res.body, 'INVALID_BODY');
   });
