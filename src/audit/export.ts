@@ -9,37 +9,13 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { Database } from '../db/database';
-import { canonicalJson, type StoredRecord } from './canonical';
+import { CHAIN_FIELDS, canonicalJson, type StoredRecord } from './canonical';
 import { fetchRecords, maxSeq, type AuditFilters } from './query';
 
 export type ExportFormat = 'jsonl' | 'csv';
 
 /** CSV columns: every stored field, `details` as canonical JSON text. */
-export const EXPORT_COLUMNS = [
-  'seq',
-  'occurred_at',
-  'request_id',
-  'actor_type',
-  'actor_id',
-  'partner_id',
-  'fintech_id',
-  'token_id',
-  'action',
-  'method',
-  'endpoint',
-  'product',
-  'decision',
-  'reason',
-  'http_status',
-  'plaid_request_id',
-  'plaid_status',
-  'latency_ms',
-  'client_ip',
-  'user_agent',
-  'details',
-  'prev_hash',
-  'hash',
-] as const satisfies readonly (keyof StoredRecord)[];
+export const EXPORT_COLUMNS = [...CHAIN_FIELDS, 'prev_hash', 'hash'] as const satisfies readonly (keyof StoredRecord)[];
 
 export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
   jsonl: 'application/x-ndjson; charset=utf-8',

@@ -49,7 +49,7 @@ async function main() {
     const handle = await openNodeDatabase(config);
     closers.push(() => handle.close());
     const deps = buildNodeDeps(config, handle, { log });
-    closers.unshift(() => deps.audit.close());
+    closers.unshift(() => deps.audit.close(), async () => deps.upstream.close?.());
     log.info('database ready', { database: handle.kind === 'pglite' ? `pglite:${config.pgliteDataDir}` : 'postgres' });
     return createApp(deps);
   })();

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/database';
 import { PRODUCT_ALIASES, type Product } from '../plaid/schemas';
-import { partners, processorTokens } from '../db/schema';
+import { partners, processorTokens, type RateLimitConfig } from '../db/schema';
 import type { Keyring, Sealed } from './crypto';
 import { hashGatewayToken, looksLikeGatewayToken, sealContext } from './tokens';
 
@@ -29,6 +29,8 @@ export interface TokenFacts {
   tokenProducts: string[];
   partnerProducts: string[];
   partnerDisabled: boolean;
+  /** The partner's rate-limit overrides (read with the token: no second query). */
+  partnerRateLimits: RateLimitConfig;
   /** Sealed upstream material, opened only when the call is allowed. */
   sealed: {
     rawToken: Sealed;
@@ -75,6 +77,7 @@ export async function loadTokenFacts(db: Database, gatewayToken: string): Promis
       tokenProducts: processorTokens.products,
       partnerProducts: partners.products,
       partnerDisabled: partners.disabled,
+      partnerRateLimits: partners.rateLimits,
       rawSealed: processorTokens.rawSealed,
       rawKeyId: processorTokens.rawKeyId,
       plaidClientId: partners.plaidClientId,
@@ -94,6 +97,7 @@ export async function loadTokenFacts(db: Database, gatewayToken: string): Promis
     tokenProducts: row.tokenProducts,
     partnerProducts: row.partnerProducts,
     partnerDisabled: row.partnerDisabled,
+    partnerRateLimits: row.partnerRateLimits,
     sealed: {
       rawToken: { keyId: row.rawKeyId, value: row.rawSealed },
       plaidClientId: row.plaidClientId,

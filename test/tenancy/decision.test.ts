@@ -13,6 +13,7 @@ function facts(overrides: Partial<TokenFacts> = {}): TokenFacts {
     tokenProducts: [],
     partnerProducts: ['auth', 'balance', 'identity', 'signal', 'transactions'],
     partnerDisabled: false,
+    partnerRateLimits: {},
     sealed: {
       rawToken: { keyId: 'k', value: 'v1.x.y' },
       plaidClientId: 'c',

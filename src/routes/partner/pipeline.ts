@@ -1,14 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { eq } from 'drizzle-orm';
 import type { Context, MiddlewareHandler } from 'hono';
 import { requireClient } from '../../auth/credentials';
 import type { AppEnv } from '../../context';
-import type { Database } from '../../db/database';
-import { partners, type RateLimitConfig } from '../../db/schema';
 import type { AppRouter } from '../../lib/create-router';
 import { PlaidError, errors } from '../../plaid/errors';
 import { plaidErrorSchema, type PartnerPath, type PartnerProduct } from '../../plaid/schemas';
 import { decidePartnerCall, type DenialReason, unsealForCall } from '../../tenancy/decision';
+import { rateLimitError } from '../../ratelimit/errors';
 import { UpstreamFailure } from '../../upstream/errors';
 
 /**
@@ -107,11 +105,6 @@ export function denialError(reason: DenialReason, spec: PartnerEndpointSpec): Pl
   }
 }
 
-async function loadRateLimitOverrides(db: Database, partnerId: string): Promise<RateLimitConfig> {
-  const [row] = await db.select({ rateLimits: partners.rateLimits }).from(partners).where(eq(partners.id, partnerId)).limit(1);
-  return row?.rateLimits ?? {};
-}
-
 /** The pipeline after validation: decide, limit, unseal, call Plaid, answer. */
 export async function handlePartnerCall(
   c: Context<AppEnv>,
@@ -125,10 +118,7 @@ export async function handlePartnerCall(
   const partnerId = principal.id;
   const gatewayToken = body.processor_token as string;
 
-  const [decision, overrides] = await Promise.all([
-    decidePartnerCall(deps.db, { partnerId, gatewayToken, product: spec.product }),
-    loadRateLimitOverrides(deps.db, partnerId),
-  ]);
+  const decision = await decidePartnerCall(deps.db, { partnerId, gatewayToken, product: spec.product });
   // Ids only when the token is this partner's (decide() gives no facts otherwise).
   if (decision.facts && decision.facts.partnerId === partnerId) {
     audit.tokenId = decision.facts.tokenId;
@@ -141,18 +131,17 @@ export async function handlePartnerCall(
   }
   const facts = decision.facts;
 
-  const limit = await deps.rateLimiter.take({ partnerId, tokenId: facts.tokenId, endpoint: spec.path, overrides });
+  const limit = await deps.rateLimiter.take({
+    partnerId,
+    tokenId: facts.tokenId,
+    endpoint: spec.path,
+    overrides: facts.partnerRateLimits,
+  });
   for (const [name, value] of Object.entries(limit.headers)) c.header(name, value);
   if (!limit.allowed) {
     audit.decision = 'deny';
     audit.reason = `rate_limited_${limit.scope ?? 'partner'}`;
-    throw new PlaidError({
-      type: 'RATE_LIMIT_EXCEEDED',
-      code: limit.errorCode ?? 'RATE_LIMIT',
-      message: `rate limit exceeded for ${spec.path}${limit.scope === 'token' ? ' with this processor token' : ''}; retry after ${limit.retryAfterSeconds ?? 'a short'} second(s)`,
-      status: 429,
-      headers: limit.headers,
-    });
+    throw rateLimitError(limit);
   }
 
   let secrets: Awaited<ReturnType<typeof unsealForCall>>;
