@@ -68,13 +68,17 @@ function toPlaidError(err: unknown, c: Context<AppEnv>): PlaidError {
     if (err.status === 413) return errors.bodyTooLarge(c.var.deps?.config.maxBodyBytes ?? 0);
     if (err.status < 500) return errors.invalidBody(err.message || 'the request could not be read');
   }
-  // Anything else is our failure (database down, a bug): log it without request data.
-  c.var.deps?.log.error('unhandled error', {
+  // Anything else is our failure (database down, a bug). Log its kind and SQLSTATE,
+  // not its message: driver messages can quote input values (tokens, secrets).
+  const log = c.var.deps?.log;
+  const fields = {
     request_id: c.var.requestId,
     path: c.req.path,
     error: err instanceof Error ? err.name : 'unknown',
-    message: err instanceof Error ? err.message.slice(0, 300) : undefined,
-  });
+    code: (err as { code?: unknown } | undefined)?.code,
+  };
+  log?.error('unhandled error', fields);
+  log?.debug('unhandled error detail', { ...fields, message: err instanceof Error ? err.message.slice(0, 300) : undefined });
   return errors.internal();
 }
 
