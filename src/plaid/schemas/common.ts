@@ -116,3 +116,14 @@ export type PlaidErrorObject = z.infer<typeof plaidErrorSchema>;
 
 /** The shape every response with nothing else to say has. */
 export const requestIdOnlyResponseSchema = z.looseObject({ request_id: requestIdSchema });
+
+/** A user's address as partners send it (identity match, signal evaluate). */
+export const userAddressSchema = z
+  .strictObject({
+    city: z.string().nullish(),
+    region: z.string().nullish(),
+    street: z.string().nullish(),
+    postal_code: z.string().nullish(),
+    country: z.string().nullish(),
+  })
+  .openapi('UserAddress');

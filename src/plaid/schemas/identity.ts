@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { accountIdentityMatchScoreSchema, accountIdentitySchema } from './account';
-import { plaidRequest, processorTokenSchema, requestIdSchema } from './common';
+import { plaidRequest, processorTokenSchema, requestIdSchema, userAddressSchema } from './common';
 
 /** /processor/identity/get and /processor/identity/match. */
 
@@ -17,15 +17,7 @@ export const identityMatchUserSchema = z
     legal_name: z.string().nullish().openapi({ example: 'Jane Doe' }),
     phone_number: z.string().nullish().openapi({ description: 'E.164 format, e.g. +14155552671.' }),
     email_address: z.string().nullish(),
-    address: z
-      .strictObject({
-        city: z.string().nullish(),
-        region: z.string().nullish(),
-        street: z.string().nullish(),
-        postal_code: z.string().nullish(),
-        country: z.string().nullish(),
-      })
-      .nullish(),
+    address: userAddressSchema.nullish(),
   })
   .openapi('IdentityMatchUser');
 

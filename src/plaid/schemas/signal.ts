@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { plaidRequest, processorTokenSchema, requestIdSchema } from './common';
+import { plaidRequest, processorTokenSchema, requestIdSchema, userAddressSchema } from './common';
 
 /** /processor/signal/evaluate, /decision/report and /return/report. */
 
@@ -33,15 +33,7 @@ export const signalUserSchema = z
       .nullish(),
     phone_number: z.string().nullish(),
     email_address: z.string().nullish(),
-    address: z
-      .strictObject({
-        city: z.string().nullish(),
-        region: z.string().nullish(),
-        street: z.string().nullish(),
-        postal_code: z.string().nullish(),
-        country: z.string().nullish(),
-      })
-      .nullish(),
+    address: userAddressSchema.nullish(),
   })
   .openapi('SignalUser');
 
