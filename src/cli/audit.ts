@@ -18,8 +18,7 @@ import type { Writable } from 'node:stream';
 import { exportChunks, type ExportFormat } from '../audit/export';
 import type { AuditFilters, Decision } from '../audit/query';
 import { verifyChain } from '../audit/verify';
-import { buildConfig, parseEnv } from '../config';
-import { openNodeDatabase } from '../node/deps';
+import { openDatabaseFromEnv } from '../node/deps';
 import type { CliContext } from './main';
 
 export interface AuditCliIo {
@@ -37,11 +36,9 @@ const USAGE = {
     'usage: audit export [--format jsonl|csv] [--out FILE] [--partner-id ID] [--fintech-id ID] [--token tok_...] [--endpoint PATH] [--decision allow|deny|error] [--from ISO] [--to ISO]',
 };
 
-async function openDatabase(env: AuditCliIo['env']) {
-  const parsed = parseEnv(env);
-  // Keys are irrelevant to reading the trail; placeholders satisfy the config check.
-  const config = buildConfig(parsed, { adminKey: 'x'.repeat(32), encryptionKey: btoa('k'.repeat(32)) });
-  return openNodeDatabase(config);
+/** Reading and verifying the trail needs no keys: only the database. */
+function openDatabase(env: AuditCliIo['env']) {
+  return openDatabaseFromEnv(env);
 }
 
 function positiveInt(value: string | undefined, name: string): number | undefined {

@@ -5,13 +5,12 @@
  * are Plaid-shaped JSON on stderr with exit code 1. Every change is appended to
  * the audit trail (actor operator/cli, method CLI).
  */
-import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { AuditSink } from '../audit/writer';
 import { buildConfig, parseEnv, type GatewayConfig } from '../config';
 import type { Database } from '../db/database';
 import { requestId } from '../lib/ids';
-import { loadOrCreateDevKeys } from '../node/dev-keys';
+import { devKeysFile, loadOrCreateDevKeys } from '../node/dev-keys';
 import { PlaidError } from '../plaid/errors';
 import {
   CreateAuditorBody,
@@ -54,7 +53,7 @@ export async function openCliDeps(env: NodeJS.ProcessEnv = process.env): Promise
   const parsed = parseEnv(env);
   let devKeys;
   if (parsed.PLAID_ENV === 'emulator' && (!parsed.GATEWAY_ADMIN_KEY || !parsed.GATEWAY_ENCRYPTION_KEY)) {
-    devKeys = loadOrCreateDevKeys(env.DEV_KEYS_FILE ?? join(parsed.PGLITE_DATA_DIR, '..', 'dev-keys.json')).keys;
+    devKeys = loadOrCreateDevKeys(devKeysFile(env, parsed.PGLITE_DATA_DIR)).keys;
   }
   const config = buildConfig(parsed, devKeys);
   const handle = await openNodeDatabase(config);

@@ -1,5 +1,5 @@
 import { createAuditWriter } from '../audit/postgres-writer';
-import type { GatewayConfig } from '../config';
+import { parseEnv, type GatewayConfig } from '../config';
 import type { AppDeps, Logger } from '../context';
 import type { DatabaseHandle } from '../db/database';
 import { openPglite } from '../db/pglite';
@@ -11,12 +11,23 @@ import { createPostgresRateLimiter } from '../ratelimit/postgres-limiter';
 import { Keyring } from '../tenancy/crypto';
 
 /** Opens the configured database (Postgres when DATABASE_URL is set, else PGlite) and migrates it. */
-export async function openNodeDatabase(config: GatewayConfig): Promise<DatabaseHandle> {
-  const handle = config.databaseUrl
-    ? openPostgres(config.databaseUrl, { max: 10 })
-    : await openPglite(config.pgliteDataDir);
+export async function openNodeDatabase(
+  target: Pick<GatewayConfig, 'databaseUrl' | 'pgliteDataDir'>,
+): Promise<DatabaseHandle> {
+  const handle = target.databaseUrl
+    ? openPostgres(target.databaseUrl, { max: 10 })
+    : await openPglite(target.pgliteDataDir);
   await runMigrations(handle);
   return handle;
+}
+
+/**
+ * Opens the database named by the environment alone (DATABASE_URL or
+ * PGLITE_DATA_DIR): for commands that need no keys (db migrate, audit verify/export).
+ */
+export function openDatabaseFromEnv(raw: Record<string, unknown> = process.env): Promise<DatabaseHandle> {
+  const env = parseEnv(raw);
+  return openNodeDatabase({ databaseUrl: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR });
 }
 
 /** Everything the app needs in a Node process. */

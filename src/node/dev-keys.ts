@@ -1,6 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { base64url, randomBytes } from '../lib/ids';
+
+/** Where the development keys live: DEV_KEYS_FILE, else beside the PGlite directory (.data/dev-keys.json). */
+export function devKeysFile(env: { DEV_KEYS_FILE?: string }, pgliteDataDir: string): string {
+  return env.DEV_KEYS_FILE ?? join(pgliteDataDir, '..', 'dev-keys.json');
+}
 
 export interface DevKeys {
   adminKey: string;

@@ -2,13 +2,12 @@
  * `npm start`: the gateway as a Node server, with PGlite (unless DATABASE_URL)
  * and, when PLAID_ENV=emulator, the embedded Plaid emulator beside it.
  */
-import { join } from 'node:path';
 import { createApp } from '../app';
 import { buildConfig, ConfigError, parseEnv } from '../config';
 import { createEmulatorApp, DEMO_CLIENT, parseEmulatorClients } from '../emulator/app';
 import { requestId } from '../lib/ids';
 import { createLogger } from '../lib/logger';
-import { loadOrCreateDevKeys } from './dev-keys';
+import { devKeysFile, loadOrCreateDevKeys } from './dev-keys';
 import { buildNodeDeps, openNodeDatabase } from './deps';
 import { closeServer, listen } from './serve';
 
@@ -19,7 +18,7 @@ async function main() {
 
   let devKeys;
   if (env.PLAID_ENV === 'emulator' && (!env.GATEWAY_ADMIN_KEY || !env.GATEWAY_ENCRYPTION_KEY)) {
-    const file = join(process.env.DEV_KEYS_FILE ?? join(env.PGLITE_DATA_DIR, '..', 'dev-keys.json'));
+    const file = devKeysFile(process.env, env.PGLITE_DATA_DIR);
     const loaded = loadOrCreateDevKeys(file);
     devKeys = loaded.keys;
     console.warn(

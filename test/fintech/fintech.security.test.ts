@@ -2,27 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { processorTokens } from '../../src/db/schema';
 import { hashGatewayToken } from '../../src/tenancy/tokens';
-import { bearer, call, startTestStack, type TestStack } from '../support/stack';
-import {
-  admin,
-  auditRows,
-  createFintechApi,
-  createPartnerApi,
-  fintechCall,
-  importApi,
-  plaidHeaders,
-  rawProcessorToken,
-  type Client,
-} from '../tenancy/fixtures';
+import { bearer, call, type TestStack } from '../support/stack';
+import { admin, auditRows, type Client, createFintechApi, createPartnerApi, fintechCall, importApi, plaidHeaders, rawProcessorToken, startFintechWorld } from '../tenancy/fixtures';
 
 let stack: TestStack;
 let partner: Client;
 let fintech: Client;
 let otherFintech: Client;
 beforeAll(async () => {
-  stack = await startTestStack();
-  partner = await createPartnerApi(stack);
-  fintech = await createFintechApi(stack, 'Owner');
+  ({ stack, partner, fintech } = await startFintechWorld());
   otherFintech = await createFintechApi(stack, 'Other');
 });
 afterAll(async () => stack?.close());

@@ -1,25 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processorTokens } from '../../src/db/schema';
-import { call, startTestStack, type TestStack } from '../support/stack';
-import {
-  admin,
-  createFintechApi,
-  createPartnerApi,
-  fintechCall,
-  importApi,
-  plaidHeaders,
-  rawProcessorToken,
-  type Client,
-} from '../tenancy/fixtures';
+import { call, type TestStack } from '../support/stack';
+import { admin, type Client, createPartnerApi, fintechCall, importApi, plaidHeaders, rawProcessorToken, startFintechWorld } from '../tenancy/fixtures';
 
 let stack: TestStack;
 let partner: Client;
 let fintech: Client;
 beforeAll(async () => {
-  stack = await startTestStack();
-  partner = await createPartnerApi(stack);
-  fintech = await createFintechApi(stack);
+  ({ stack, partner, fintech } = await startFintechWorld());
 });
 afterAll(async () => stack?.close());
 

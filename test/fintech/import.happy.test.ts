@@ -2,23 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { processorTokens } from '../../src/db/schema';
 import { hashGatewayToken, looksLikeGatewayToken, sealContext } from '../../src/tenancy/tokens';
-import { call, startTestStack, type TestStack } from '../support/stack';
-import {
-  auditRows,
-  createFintechApi,
-  createPartnerApi,
-  fintechCall,
-  rawProcessorToken,
-  type Client,
-} from '../tenancy/fixtures';
+import { call, type TestStack } from '../support/stack';
+import { auditRows, type Client, fintechCall, rawProcessorToken, startFintechWorld } from '../tenancy/fixtures';
 
 let stack: TestStack;
 let partner: Client;
 let fintech: Client;
 beforeAll(async () => {
-  stack = await startTestStack();
-  partner = await createPartnerApi(stack);
-  fintech = await createFintechApi(stack);
+  ({ stack, partner, fintech } = await startFintechWorld());
 });
 afterAll(async () => stack?.close());
 

@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Products } from 'plaid';
 import { newGatewayToken } from '../../src/tenancy/tokens';
-import { startTestStack, type TestStack } from '../support/stack';
-import { createFintechApi, createPartnerApi, importApi, type Client } from '../tenancy/fixtures';
+import { type TestStack } from '../support/stack';
+import { type Client, importApi, startFintechWorld } from '../tenancy/fixtures';
 import { fintechSdk, sdkError } from './sdk';
 
 let stack: TestStack;
 let partner: Client;
 let fintech: Client;
 beforeAll(async () => {
-  stack = await startTestStack({ http: true });
-  partner = await createPartnerApi(stack);
-  fintech = await createFintechApi(stack);
+  ({ stack, partner, fintech } = await startFintechWorld({ http: true }));
 });
 afterAll(async () => stack?.close());
 

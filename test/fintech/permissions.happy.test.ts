@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Products } from 'plaid';
 import { decidePartnerCall } from '../../src/tenancy/decision';
-import { startTestStack, type TestStack } from '../support/stack';
-import { auditRows, createFintechApi, createPartnerApi, importApi, type Client } from '../tenancy/fixtures';
+import { type TestStack } from '../support/stack';
+import { auditRows, type Client, importApi, startFintechWorld } from '../tenancy/fixtures';
 import { fintechSdk } from './sdk';
 
 let stack: TestStack;
 let partner: Client;
 let fintech: Client;
 beforeAll(async () => {
-  stack = await startTestStack({ http: true });
-  partner = await createPartnerApi(stack);
-  fintech = await createFintechApi(stack);
+  ({ stack, partner, fintech } = await startFintechWorld({ http: true }));
 });
 afterAll(async () => stack?.close());
 

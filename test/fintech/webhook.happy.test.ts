@@ -2,17 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { processorTokens } from '../../src/db/schema';
 import { hashGatewayToken } from '../../src/tenancy/tokens';
-import { startTestStack, type TestStack } from '../support/stack';
-import { auditRows, createFintechApi, createPartnerApi, importApi, type Client } from '../tenancy/fixtures';
+import { type TestStack } from '../support/stack';
+import { auditRows, type Client, importApi, startFintechWorld } from '../tenancy/fixtures';
 import { fintechSdk, sdkError } from './sdk';
 
 let stack: TestStack;
 let partner: Client;
 let fintech: Client;
 beforeAll(async () => {
-  stack = await startTestStack({ http: true });
-  partner = await createPartnerApi(stack);
-  fintech = await createFintechApi(stack);
+  ({ stack, partner, fintech } = await startFintechWorld({ http: true }));
 });
 afterAll(async () => stack?.close());
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../../src/db/database';
-import { bearer, call, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
+import { bearer, call, startTestStack, TEST_PLAID_CLIENT, type StackOptions, type TestStack } from '../support/stack';
 
 export type Body = Record<string, any>;
 
@@ -39,6 +39,14 @@ export async function createFintechApi(stack: TestStack, name = 'Acme Pay'): Pro
   const res = await admin(stack, 'POST', '/admin/fintechs', { name });
   if (res.status !== 201) throw new Error(`fintech create failed: ${JSON.stringify(res.body)}`);
   return { id: res.body.fintech_id, clientId: res.body.client_id, secret: res.body.secret, body: res.body };
+}
+
+/** A fresh stack with one partner and one fintech made through the operator API (most fintech tests start here). */
+export async function startFintechWorld(options: StackOptions = {}) {
+  const stack = await startTestStack(options);
+  const partner = await createPartnerApi(stack);
+  const fintech = await createFintechApi(stack, 'Owner');
+  return { stack, partner, fintech };
 }
 
 /**
