@@ -34,6 +34,10 @@ export const EnvSchema = z.object({
   EMULATOR_RATE_LIMITS: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  /** Bound on the hot path's database statements (admission, audit append): past it, API_ERROR. */
+  DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  /** How often a Node gateway folds audit intents left without an outcome (0: never). */
+  AUDIT_INTENT_SWEEP_MS: z.coerce.number().int().min(0).default(30_000),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
 });
 
@@ -58,6 +62,10 @@ export interface GatewayConfig {
   port: number;
   emulatorPort: number;
   maxBodyBytes: number;
+  /** Bound on each hot-path database statement (ms). */
+  databaseTimeoutMs: number;
+  /** Interval of the Node audit intent sweep (ms; 0 = off). */
+  intentSweepMs: number;
   upstreamTimeoutMs: number;
   logLevel: Env['LOG_LEVEL'];
 }
@@ -152,6 +160,8 @@ export function buildConfig(env: Env, devKeys?: { adminKey: string; encryptionKe
     emulatorPort: env.EMULATOR_PORT,
     maxBodyBytes: env.MAX_BODY_BYTES,
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    databaseTimeoutMs: env.DATABASE_TIMEOUT_MS,
+    intentSweepMs: env.AUDIT_INTENT_SWEEP_MS,
     logLevel: env.LOG_LEVEL,
   };
 }

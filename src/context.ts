@@ -15,8 +15,11 @@ export interface AppDeps {
   upstream: import('./upstream/client').PlaidUpstream;
   /** Appends audit records (group commit on Node; see src/audit/). */
   audit: import('./audit/writer').AuditSink;
-  /** Per-partner and per-token limits shared by every instance: see src/ratelimit/. */
-  rateLimiter: import('./ratelimit/limiter').RateLimiter;
+  /**
+   * Admits partner calls in one statement each (authentication, decision, exact
+   * rate limits, audit intent): see src/tenancy/admission.ts.
+   */
+  admissions: import('./tenancy/admission').Admissions;
   /** Seals and opens raw tokens and Plaid secrets: see src/tenancy/crypto.ts. */
   keyring: import('./tenancy/crypto').Keyring;
   /** Logs operational events (never secrets, tokens or account data). */
@@ -38,6 +41,8 @@ export interface AuditDraft {
   product?: string | null;
   decision?: 'allow' | 'deny' | 'error';
   reason?: string | null;
+  /** The admission wrote an audit intent for this request: the outcome record releases it. */
+  intentWritten?: boolean;
   plaidRequestId?: string | null;
   plaidStatus?: number | null;
   details?: Record<string, unknown>;

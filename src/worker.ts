@@ -12,7 +12,7 @@ import type { AppDeps, AppEnv } from './context';
 import { openPostgres } from './db/postgres';
 import { createLogger } from './lib/logger';
 import { createHttpUpstream } from './upstream/http';
-import { createPostgresRateLimiter } from './ratelimit/postgres-limiter';
+import { createAdmissions } from './tenancy/admission';
 import { Keyring } from './tenancy/crypto';
 
 interface WorkerBindings {
@@ -47,8 +47,8 @@ function depsFor(c: Context<AppEnv>): AppDeps {
     db: handle.db,
     clock: () => new Date(),
     upstream: (upstream ??= createHttpUpstream({ baseUrl: cfg.plaidBaseUrl!, timeoutMs: cfg.upstreamTimeoutMs })),
-    audit: createAuditWriter(handle.db),
-    rateLimiter: createPostgresRateLimiter(handle.db),
+    audit: createAuditWriter(handle.db, { groupCommit: false, timeoutMs: cfg.databaseTimeoutMs }),
+    admissions: createAdmissions(handle.db, { batch: false, timeoutMs: cfg.databaseTimeoutMs }),
     keyring: (keyring ??= new Keyring(cfg.encryptionKeys)),
     log: createLogger(cfg.logLevel),
   };

@@ -102,6 +102,18 @@ export function canonicalRecord(record: ChainRecord): string {
   return `{${parts.join(',')}}`;
 }
 
+/**
+ * The canonical encoding without its opening `{"seq":N`: what the gateway hands
+ * the database, which numbers the record and hashes
+ * `prev_hash || '{"seq":' || seq || tail` in the append statement (seq is
+ * known only there). Same bytes as canonicalRecord() once seq is filled in.
+ */
+export function canonicalTail(record: Omit<ChainRecord, 'seq'>): string {
+  const full = canonicalRecord({ seq: 0, ...record });
+  return full.slice(SEQ_PREFIX_ZERO.length);
+}
+const SEQ_PREFIX_ZERO = '{"seq":0';
+
 export function chainHash(prevHash: string, record: ChainRecord): Promise<string> {
   return sha256Hex(prevHash + canonicalRecord(record));
 }

@@ -39,9 +39,13 @@ export function auditTrail(): MiddlewareHandler<AppEnv> {
   };
 }
 
-function buildRecord(c: Context<AppEnv>): AuditRecordInput {
+/**
+ * The request's audit record from its draft. `status` is the HTTP status
+ * answered (the partner pipeline also builds it before answering, with 0, to
+ * take the audit intent's fields from it).
+ */
+export function buildRecord(c: Context<AppEnv>, status: number = c.res.status): AuditRecordInput {
   const d = c.var.audit;
-  const status = c.res.status;
   const decision = d.decision ?? (status < 400 ? 'allow' : status >= 500 ? 'error' : 'deny');
   return {
     occurredAt: new Date(c.var.startedAt).toISOString(),
@@ -64,6 +68,7 @@ function buildRecord(c: Context<AppEnv>): AuditRecordInput {
     clientIp: clientIp(c),
     userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
     details: d.details ?? {},
+    ...(d.intentWritten ? { intent: 'release' as const } : {}),
   };
 }
 

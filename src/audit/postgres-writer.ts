@@ -2,124 +2,98 @@
  * The audit writer: appends records to `audit_events`, hash-chained, in one
  * total order shared by every gateway instance on the database.
  *
- * Ordering: each write is one transaction that first takes
- * `pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)`, then reads the last record
- * (highest seq), numbers the new records last.seq+1, last.seq+2, ... and chains
- * them from last.hash, inserts them and commits (which releases the lock). Two
- * writers, in one process or in many, can never chain from the same record, and
- * seq has no gaps (it is assigned here, not by the sequence, so a rolled-back
- * write leaves no hole that verification would have to excuse).
+ * One statement per batch: gw_audit_append() (drizzle/0003_hot_path_functions.sql)
+ * takes the chain lock `pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)`, reads the
+ * last record, numbers the new ones last.seq+1, last.seq+2, ..., hashes and
+ * inserts them, and commits, all inside the database: the lock is never held
+ * across a network round trip, so the chain's throughput is bounded by the
+ * database's own work, not by the latency between gateway and database. Two
+ * writers, in one process or in many, never chain from the same record, and
+ * seq has no gaps (a rolled-back append leaves no hole).
  *
- * Group commit (Node): concurrent append() calls queue; one flush runs at a
- * time and writes everything queued (up to maxBatch) in a single transaction with
- * a multi-row INSERT. Every append() in the batch resolves after COMMIT, or they
- * all reject with the database's error (the middleware then answers API_ERROR
- * instead of the response). No timer: the first record is written at once, and
- * records arriving while that transaction runs form the next batch.
+ * The canonical encoding stays the gateway's (src/audit/canonical.ts): the
+ * writer sends each record's columns plus its canonical tail, and the database
+ * hashes `prev_hash || '{"seq":' || seq || tail`. Verification recomputes the
+ * whole encoding from the stored columns, so a tail that did not match its
+ * columns would show as a bad record.
+ *
+ * Group commit (Node): concurrent append() calls queue; one batch is in flight
+ * at a time and carries everything queued (up to maxBatch). Every append() in
+ * the batch resolves after COMMIT, or they all reject with the database's error
+ * (the middleware then answers API_ERROR instead of the response).
+ *
+ * Bounded: a lock wait over `timeoutMs` fails the statement on the server, and a
+ * statement not answered within `timeoutMs` + 1 s is cancelled; the callers get
+ * the error (API_ERROR to the partner) instead of waiting for as long as the
+ * lock lasts.
  *
  * Workers: the app creates a writer per request, so each batch holds that
- * request's record; the advisory lock orders it against every other instance.
+ * request's record; the chain lock orders it against every other instance.
  */
-import { sql } from 'drizzle-orm';
-import { queryRows, type Database } from '../db/database';
-import { auditEvents } from '../db/schema';
-import { canonicalInstant, chainHash, GENESIS_HASH, type ChainRecord } from './canonical';
+import type { Database } from '../db/database';
+import { statement, type Statement } from '../db/statement';
+import { Batcher } from '../lib/batcher';
+import { canonicalInstant, canonicalTail, type ChainRecord } from './canonical';
 import { cleanText, scrubDetails, scrubId, scrubPath, scrubText } from './scrub';
 import type { AuditRecordInput, AuditSink } from './writer';
 
 /** Advisory lock key of the chain (any constant other parts of the app do not use). */
 export const AUDIT_CHAIN_LOCK = 727274007;
 
+/** Slack between the server-side lock timeout and the client-side cancel. */
+const CANCEL_SLACK_MS = 1_000;
+
 export interface AuditWriterOptions {
-  /** Queue concurrent appends into one transaction (default true). false: one transaction per record. */
+  /** Queue concurrent appends into one statement (default true). false: one statement per record. */
   groupCommit?: boolean;
-  /** Largest batch per transaction (default 500; 21 params per row stays far below Postgres' 65535). */
+  /** Largest batch per statement (default 500). */
   maxBatch?: number;
+  /** Lock wait / statement bound in ms (default 5000). */
+  timeoutMs?: number;
 }
 
-type PreparedRecord = Omit<ChainRecord, 'seq'>;
-
-interface Pending {
-  record: PreparedRecord;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
+type PreparedRecord = Omit<ChainRecord, 'seq'> & { intent?: 'release' | 'claim' };
 
 export class PostgresAuditWriter implements AuditSink {
-  private readonly groupCommit: boolean;
-  private readonly maxBatch: number;
-  private queue: Pending[] = [];
-  private flushing: Promise<void> | null = null;
-  private closed = false;
+  private readonly batcher: Batcher<PreparedRecord, void>;
+  private readonly append_: Statement;
+  private readonly timeoutMs: number;
 
-  constructor(
-    private readonly db: Database,
-    options: AuditWriterOptions = {},
-  ) {
-    this.groupCommit = options.groupCommit ?? true;
-    this.maxBatch = Math.max(1, options.maxBatch ?? 500);
+  constructor(db: Database, options: AuditWriterOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.append_ = statement(db, 'select gw_audit_append($1::text::jsonb, $2::int) as r');
+    this.batcher = new Batcher((records) => this.writeBatch(records), {
+      enabled: options.groupCommit ?? true,
+      maxBatch: options.maxBatch ?? 500,
+    });
   }
 
   append(input: AuditRecordInput): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('audit writer is closed'));
     let record: PreparedRecord;
     try {
       record = prepareRecord(input);
     } catch (err) {
       return Promise.reject(err);
     }
-    if (!this.groupCommit) return this.writeBatch([record]);
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ record, resolve, reject });
-      this.kick();
+    return this.batcher.submit(record).catch((err: unknown) => {
+      if (err instanceof Error && err.message === 'closed') throw new Error('audit writer is closed');
+      throw err;
     });
   }
 
   /** Waits for every queued record to be written, then refuses new ones. */
-  async close(): Promise<void> {
-    this.closed = true;
-    while (this.flushing) await this.flushing;
+  close(): Promise<void> {
+    return this.batcher.close();
   }
 
-  private kick(): void {
-    if (this.flushing) return;
-    this.flushing = this.drain().finally(() => {
-      this.flushing = null;
-      if (this.queue.length > 0) this.kick();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      try {
-        await this.writeBatch(batch.map((p) => p.record));
-        for (const p of batch) p.resolve();
-      } catch (err) {
-        for (const p of batch) p.reject(err);
-      }
-    }
-  }
-
-  private async writeBatch(records: PreparedRecord[]): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.execute(sql.raw(`select pg_advisory_xact_lock(${AUDIT_CHAIN_LOCK})`));
-      const [last] = await queryRows<{ seq: string | number; hash: string }>(
-        tx,
-        sql`select seq::text as seq, hash from audit_events order by audit_events.seq desc limit 1`,
-      );
-      let seq = last ? Number(last.seq) : 0;
-      let prevHash = last?.hash ?? GENESIS_HASH;
-      const rows: (typeof auditEvents.$inferInsert)[] = [];
-      for (const record of records) {
-        seq += 1;
-        const chained: ChainRecord = { seq, ...record };
-        const hash = await chainHash(prevHash, chained);
-        rows.push(toRow(chained, prevHash, hash));
-        prevHash = hash;
-      }
-      await tx.insert(auditEvents).values(rows);
-    });
+  private async writeBatch(records: PreparedRecord[]): Promise<void[]> {
+    const payload = records.map(({ intent, ...record }) => ({
+      ...record,
+      tail: canonicalTail(record),
+      ...(intent ? { [intent]: record.request_id } : {}),
+    }));
+    await this.append_([JSON.stringify(payload), this.timeoutMs], this.timeoutMs + CANCEL_SLACK_MS);
+    return records.map(() => undefined);
   }
 }
 
@@ -157,38 +131,11 @@ export function prepareRecord(input: AuditRecordInput): PreparedRecord {
     client_ip: cleanText(input.clientIp, 64),
     user_agent: scrubText(input.userAgent, 512),
     details: scrubDetails(input.details),
+    ...(input.intent ? { intent: input.intent } : {}),
   };
 }
 
 function int32(value: number): number {
   if (!Number.isFinite(value)) return 0;
   return Math.min(2_147_483_647, Math.max(-2_147_483_648, Math.round(value)));
-}
-
-function toRow(r: ChainRecord, prevHash: string, hash: string): typeof auditEvents.$inferInsert {
-  return {
-    seq: r.seq,
-    occurredAt: r.occurred_at,
-    requestId: r.request_id,
-    actorType: r.actor_type,
-    actorId: r.actor_id,
-    partnerId: r.partner_id,
-    fintechId: r.fintech_id,
-    tokenId: r.token_id,
-    action: r.action,
-    method: r.method,
-    endpoint: r.endpoint,
-    product: r.product,
-    decision: r.decision,
-    reason: r.reason,
-    httpStatus: r.http_status,
-    plaidRequestId: r.plaid_request_id,
-    plaidStatus: r.plaid_status,
-    latencyMs: r.latency_ms,
-    clientIp: r.client_ip,
-    userAgent: r.user_agent,
-    details: r.details,
-    prevHash,
-    hash,
-  };
 }

@@ -23,6 +23,12 @@ export interface AuditRecordInput {
   clientIp: string | null;
   userAgent: string | null;
   details: Record<string, unknown>;
+  /**
+   * The audit intent of this request (written by the admission before the call
+   * went to Plaid): 'release' deletes it with this outcome record; 'claim'
+   * appends this record only if it is the one that deletes it (folding).
+   */
+  intent?: 'release' | 'claim';
 }
 
 /** Appends records durably: append() resolves only once the record is committed. */

@@ -33,44 +33,97 @@ export async function plaidCredentials(c: Context<AppEnv>): Promise<{ clientId?:
   return { clientId, secret };
 }
 
+/**
+ * Reads the Plaid-style credentials and refuses a request that lacks them
+ * (MISSING_FIELDS, audited as a failed authentication). Answers them for the
+ * check proper.
+ */
+async function presentedCredentials(c: Context<AppEnv>, role: ClientRole): Promise<{ clientId: string; secret: string }> {
+  const audit = c.var.audit;
+  audit.enabled = true;
+  audit.action = `${role}.request`;
+  const { clientId, secret } = await plaidCredentials(c);
+  if (!clientId || !secret) {
+    failAuth(c, 'missing_credentials');
+    const missing = [!clientId && 'client_id', !secret && 'secret'].filter(Boolean) as string[];
+    throw errors.missingFields(missing);
+  }
+  return { clientId, secret };
+}
+
 /** Authenticates a partner or a fintech; sets c.var.principal and the audit actor. */
 export function requireClient(role: ClientRole): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const audit = c.var.audit;
-    audit.enabled = true;
-    audit.action = `${role}.request`;
-    const { clientId, secret } = await plaidCredentials(c);
-    if (!clientId || !secret) {
-      failAuth(c, 'missing_credentials');
-      const missing = [!clientId && 'client_id', !secret && 'secret'].filter(Boolean) as string[];
-      throw errors.missingFields(missing);
-    }
-    const table = role === 'partner' ? partners : fintechs;
-    const [row] = await c.var.deps.db
-      .select({ id: table.id, secretHash: table.secretHash, disabled: table.disabled })
-      .from(table)
-      .where(eq(table.clientId, clientId))
-      .limit(1);
-    const ok = await secretMatches(secret, row?.secretHash ?? NO_MATCH_HASH);
-    if (!row || !ok) {
-      failAuth(c, row ? 'wrong_secret' : 'unknown_client_id', row && role === 'partner' ? { partnerId: row.id } : {});
-      throw errors.invalidApiKeys();
-    }
-    if (row.disabled) {
-      failAuth(c, `${role}_disabled`, role === 'partner' ? { partnerId: row.id } : { fintechId: row.id });
-      throw new PlaidError({
-        type: 'INVALID_INPUT',
-        code: 'INVALID_API_KEYS',
-        message: `this ${role} is disabled; contact the gateway operator`,
-      });
-    }
-    c.set('principal', { kind: role, id: row.id });
-    audit.actorType = role;
-    audit.actorId = row.id;
-    if (role === 'partner') audit.partnerId = row.id;
-    else audit.fintechId = row.id;
+    await authenticateClient(c, role, await presentedCredentials(c, role));
     return next();
   };
+}
+
+/**
+ * Partner routes: only checks that credentials are present. The check proper
+ * happens inside the admission statement (src/tenancy/admission.ts), in the
+ * same round trip as the token decision and the rate limits; a request whose
+ * body fails validation is authenticated on its own (partnerValidationHook), so
+ * bad credentials still answer INVALID_API_KEYS first.
+ */
+export function requirePartnerCredentials(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await presentedCredentials(c, 'partner');
+    return next();
+  };
+}
+
+/** Looks the client up in its own table and checks its secret; throws INVALID_API_KEYS otherwise. */
+export async function authenticateClient(
+  c: Context<AppEnv>,
+  role: ClientRole,
+  { clientId, secret }: { clientId: string; secret: string },
+): Promise<void> {
+  const table = role === 'partner' ? partners : fintechs;
+  const [row] = await c.var.deps.db
+    .select({ id: table.id, secretHash: table.secretHash, disabled: table.disabled })
+    .from(table)
+    .where(eq(table.clientId, clientId))
+    .limit(1);
+  const ok = await secretMatches(secret, row?.secretHash ?? NO_MATCH_HASH);
+  if (!row || !ok) throw authenticationFailed(c, role, row ? 'wrong_secret' : 'unknown_client_id', row?.id);
+  if (row.disabled) throw authenticationFailed(c, role, `${role}_disabled`, row.id);
+  authenticated(c, role, row.id);
+}
+
+/** Records a successful authentication: principal and audit actor. */
+export function authenticated(c: Context<AppEnv>, role: ClientRole, id: string): void {
+  const audit = c.var.audit;
+  c.set('principal', { kind: role, id });
+  audit.actorType = role;
+  audit.actorId = id;
+  if (role === 'partner') audit.partnerId = id;
+  else audit.fintechId = id;
+}
+
+/**
+ * A failed authentication: the audit record says why (the partner is named
+ * when its client_id was right); the caller gets INVALID_API_KEYS, with the
+ * reason in the message only for a disabled client, whose keys were right.
+ */
+export function authenticationFailed(
+  c: Context<AppEnv>,
+  role: ClientRole,
+  reason: 'wrong_secret' | 'unknown_client_id' | `${ClientRole}_disabled`,
+  id: string | undefined,
+): PlaidError {
+  // A fintech's id is recorded only when it is disabled (as before: a wrong
+  // fintech secret names no fintech); a partner's whenever its client_id was right.
+  const named = id !== undefined && reason !== 'unknown_client_id' && (role === 'partner' || reason !== 'wrong_secret');
+  failAuth(c, reason, named ? (role === 'partner' ? { partnerId: id } : { fintechId: id }) : {});
+  if (reason === `${role}_disabled`) {
+    return new PlaidError({
+      type: 'INVALID_INPUT',
+      code: 'INVALID_API_KEYS',
+      message: `this ${role} is disabled; contact the gateway operator`,
+    });
+  }
+  return errors.invalidApiKeys();
 }
 
 /** The operator: Bearer GATEWAY_ADMIN_KEY. */

@@ -174,4 +174,32 @@ export const auditEvents = pgTable(
   ],
 );
 
-export const schema = { partners, fintechs, auditors, processorTokens, rateLimitCounters, auditEvents };
+/**
+ * Calls that were admitted and sent to Plaid but whose outcome record is not in
+ * the chain yet. The admission statement writes one row per allowed partner call
+ * (before anything goes upstream); the audit statement that appends the call's
+ * outcome deletes it. A row left behind (the gateway died between Plaid's answer
+ * and the audit commit, or the audit write failed) is folded into the chain as
+ * an `outcome_unknown` record once it is older than any call can last (see
+ * src/audit/intents.ts), so every call that reached Plaid shows in the trail.
+ */
+export const auditIntents = pgTable(
+  'audit_intents',
+  {
+    requestId: text('request_id').primaryKey(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+    partnerId: text('partner_id').notNull(),
+    fintechId: text('fintech_id').notNull(),
+    tokenId: text('token_id').notNull(),
+    method: text('method').notNull(),
+    endpoint: text('endpoint').notNull(),
+    product: text('product'),
+    clientIp: text('client_ip'),
+    userAgent: text('user_agent'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_intents_created_idx').on(t.createdAt)],
+);
+
+export const schema = { partners, fintechs, auditors, processorTokens, rateLimitCounters, auditEvents, auditIntents };

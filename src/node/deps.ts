@@ -7,7 +7,7 @@ import { openPostgres } from '../db/postgres';
 import { runMigrations } from '../db/migrate';
 import { createLogger } from '../lib/logger';
 import { createNodeUpstream } from '../upstream/node';
-import { createPostgresRateLimiter } from '../ratelimit/postgres-limiter';
+import { createAdmissions } from '../tenancy/admission';
 import { Keyring } from '../tenancy/crypto';
 
 /** Opens the configured database (Postgres when DATABASE_URL is set, else PGlite) and migrates it. */
@@ -43,8 +43,8 @@ export function buildNodeDeps(
     db: handle.db,
     clock: () => new Date(),
     upstream: overrides.upstream ?? createNodeUpstream({ baseUrl: config.plaidBaseUrl, timeoutMs: config.upstreamTimeoutMs, log }),
-    audit: createAuditWriter(handle.db),
-    rateLimiter: createPostgresRateLimiter(handle.db, { clock: overrides.clock, log }),
+    audit: createAuditWriter(handle.db, { timeoutMs: config.databaseTimeoutMs }),
+    admissions: createAdmissions(handle.db, { batch: true, timeoutMs: config.databaseTimeoutMs, log }),
     keyring: new Keyring(config.encryptionKeys),
     log,
     ...overrides,

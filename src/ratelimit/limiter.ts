@@ -38,4 +38,4 @@ export const unlimited: RateLimiter = {
 // The implementation and its helpers, for one import site.
 export { rateLimitError, rateLimiterUnavailable } from './errors';
 export { createPostgresRateLimiter, type PostgresRateLimiter, type PostgresRateLimiterOptions } from './postgres-limiter';
-export { DEFAULT_RATE_LIMITS, RATE_LIMIT_ERROR_CODES, rateLimitConfigSchema, resolvePolicy } from './policy';
+export { DEFAULT_RATE_LIMITS, RATE_LIMIT_ERROR_CODES, defaultsFor, rateLimitConfigSchema } from './policy';

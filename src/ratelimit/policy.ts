@@ -15,7 +15,6 @@
  * documented Plaid behaviour; every entry can be overridden per partner.
  */
 import { z } from 'zod';
-import type { RateLimitConfig } from '../db/schema';
 import { PARTNER_ENDPOINTS, type PartnerPath } from '../plaid/schemas/endpoints';
 
 export type RateLimitScope = 'partner' | 'token';
@@ -95,44 +94,23 @@ export function errorCodeFor(endpoint: string, scope: RateLimitScope): string {
   return isPartnerPath(endpoint) ? RATE_LIMIT_ERROR_CODES[endpoint][scope] : 'RATE_LIMIT';
 }
 
-/** An override entry as stored, or undefined when it is not a usable rule. */
-function ruleFrom(entry: unknown): RateLimitRule | undefined {
-  if (typeof entry !== 'object' || entry === null) return undefined;
-  const { limit, window_seconds: windowSeconds } = entry as { limit?: unknown; window_seconds?: unknown };
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0 || limit > MAX_LIMIT) return undefined;
-  if (
-    typeof windowSeconds !== 'number' ||
-    !Number.isInteger(windowSeconds) ||
-    windowSeconds < 1 ||
-    windowSeconds > MAX_WINDOW_SECONDS
-  ) {
-    return undefined;
-  }
-  return { limit, windowSeconds };
-}
-
-function overrideFor(overrides: RateLimitConfig | null | undefined, scope: RateLimitScope, endpoint: string) {
-  const rules = overrides?.[scope];
-  if (typeof rules !== 'object' || rules === null) return undefined;
-  if (!Object.prototype.hasOwnProperty.call(rules, endpoint)) return undefined;
-  return ruleFrom(rules[endpoint]);
+/** A rule as the database functions take it (drizzle/0003_hot_path_functions.sql). */
+export interface StoredRule {
+  limit: number;
+  window_seconds: number;
 }
 
 /**
- * The limits for one request: the default for each scope, replaced by the
- * partner's override for that path and scope when there is one. An override may
+ * The defaults of one path, in the shape the database functions take: the
+ * partner's overrides replace them entry by entry inside the admission
+ * statement (gw_rate_rule), where the partner's row is read. An override may
  * also add a scope the defaults leave out (e.g. a per-token limit on decision
- * report). Malformed override entries (which the admin API refuses anyway) are
- * ignored rather than failing the request, so the default keeps applying.
+ * report); malformed stored entries are ignored there and the default applies.
  */
-export function resolvePolicy(endpoint: string, overrides: RateLimitConfig | null | undefined): EndpointPolicy {
-  const defaults: EndpointPolicy = isPartnerPath(endpoint) ? DEFAULT_RATE_LIMITS[endpoint] : {};
-  const partner = overrideFor(overrides, 'partner', endpoint) ?? defaults.partner;
-  const token = overrideFor(overrides, 'token', endpoint) ?? defaults.token;
-  const policy: EndpointPolicy = {};
-  if (partner) policy.partner = partner;
-  if (token) policy.token = token;
-  return policy;
+export function defaultsFor(endpoint: string): { partner?: StoredRule; token?: StoredRule } {
+  const policy: EndpointPolicy = isPartnerPath(endpoint) ? DEFAULT_RATE_LIMITS[endpoint] : {};
+  const stored = (rule: RateLimitRule | undefined) => rule && { limit: rule.limit, window_seconds: rule.windowSeconds };
+  return { ...(policy.partner && { partner: stored(policy.partner) }), ...(policy.token && { token: stored(policy.token) }) };
 }
 
 const partnerPaths = PARTNER_ENDPOINTS.map((endpoint) => endpoint.path) as [PartnerPath, ...PartnerPath[]];

@@ -1,19 +1,24 @@
 /**
  * Rate limits held in the shared database, exact across every gateway instance.
  *
- * ## Algorithm: fixed-window counters, one conditional UPSERT per bucket
+ * ## Algorithm: fixed-window counters, one conditional UPDATE per bucket
  *
  * Each bucket (partner × path, token × path) counts calls in clock-aligned
  * windows of `windowSeconds`: one row of `rate_limit_counters` per
- * (bucket key, window start). A call is admitted by
+ * (bucket key, window start). The SQL lives in database functions
+ * (drizzle/0003_hot_path_functions.sql), shared by this limiter and by the
+ * partner admission statement (src/tenancy/admission.ts):
  *
- *   INSERT ... VALUES (key, window, 1) ON CONFLICT (key, window_start)
- *   DO UPDATE SET count = count + 1 WHERE count < limit RETURNING count
+ *   gw_rate_buckets  the rows a call counts in (override or default rule);
+ *   gw_rate_lock     creates or locks those rows, token rows first, each kind
+ *                    in key order: one global lock order, so admissions that
+ *                    touch the same rows wait for each other but never deadlock;
+ *   gw_rate_take     UPDATE ... SET count = count + 1 WHERE count < limit on
+ *                    the locked rows.
  *
- * Postgres takes the row lock and evaluates the WHERE against the latest
- * committed version of the row (READ COMMITTED re-check), so concurrent
- * statements from any number of instances serialise on the row and at most
- * `limit` of them ever get a row back: exact, in one statement, without
+ * Every row is locked by the admitting transaction before it is counted, so
+ * concurrent statements from any number of instances serialise on the row and
+ * at most `limit` of them are ever admitted: exact, in one statement, without
  * retries or explicit transactions.
  *
  * Why not the others: a sliding log is exact over any interval but costs a row
@@ -25,39 +30,28 @@
  * to 2×limit across a window boundary (limit at the end of one window, limit at
  * the start of the next), never more than `limit` inside one window.
  *
- * ## Both buckets in one round trip, without leaking quota
+ * ## Both buckets, without leaking quota
  *
- * One statement, three data-modifying CTEs chained by data dependency:
- *
- *   tok  conditional UPSERT of the token bucket;
- *   ptn  conditional UPSERT of the partner bucket, fed by `tok`'s row: it runs
- *        only if the token bucket admitted, so a call refused per token never
- *        consumes the partner's quota (one token hammering cannot starve the
- *        partner's other tokens);
- *   ref  when `tok` admitted but `ptn` refused, increments the token bucket's
- *        *refund* row (`r|...`, same window). The token bucket's use is
- *        `count - refunds`; `tok` checks `count - refunds < limit`.
- *
- * The refund row is read from the statement's snapshot, which can only lag
- * behind the truth (refunds grow), so the check can only be stricter than
- * exact, never looser: the admitted count never exceeds the limit. (A row
- * cannot be updated twice by one statement, hence a second row instead of
- * decrementing `tok`.) Lock order is always token row, partner row, refund row,
- * and the refund row is only ever touched by a holder of its token row, so
- * concurrent statements cannot deadlock. The hot partner row is locked last,
- * just before commit, which keeps its lock hold time minimal.
+ * The token bucket is tried first; the partner bucket only if the token
+ * admitted, so a call refused per token never consumes the partner's quota (one
+ * token hammering cannot starve the partner's other tokens). When the token
+ * admitted but the partner refused, the token bucket's *refund* row (`r|...`,
+ * same window) is incremented: the token bucket's use is `count - refunds`.
+ * The refund row is only ever touched by a holder of its token row.
  *
  * ## Housekeeping
  *
  * Rows carry `expires_at` = window end + a skew allowance (rows are not deleted
  * while an instance with a slightly late clock may still count in them). With
- * probability `cleanupProbability` a call adds a fourth CTE that deletes up to
- * `cleanupBatch` expired rows (`FOR UPDATE SKIP LOCKED`, so two cleaners never
- * wait on each other): same round trip, no timer, works on Workers.
+ * probability `cleanupProbability` a take() also deletes up to `cleanupBatch`
+ * expired rows (`FOR UPDATE SKIP LOCKED`, so two cleaners never wait on each
+ * other): same round trip, no timer, works on Workers.
  *
- * ## Commit durability
+ * ## Commit durability (this limiter alone)
  *
- * Every take() is a write transaction, and with Postgres' default
+ * The partner admission commits synchronously, because it also writes the
+ * call's audit intent (batched on Node to amortise the flush). This limiter,
+ * used alone, is a write transaction, and with Postgres' default
  * `synchronous_commit = on` its cost is dominated by the WAL flush at commit
  * (≈1.5-3 ms here against ≈0.25 ms without; see docs/rate-limits.md). The
  * statement therefore sets `synchronous_commit = off` for its own transaction
@@ -76,13 +70,14 @@
  * rather than admitting calls it cannot count. A statement slower than
  * `timeoutMs` is treated the same way.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Logger } from '../context';
 import { type Database, queryRows } from '../db/database';
+import { jsonColumn, statement } from '../db/statement';
 import { rateLimiterUnavailable } from './errors';
 import { type BucketState, rateLimitHeaders, secondsUntil, tightest } from './headers';
 import type { RateLimitDecision, RateLimiter, RateLimitRequest } from './limiter';
-import { errorCodeFor, type RateLimitRule, type RateLimitScope, resolvePolicy } from './policy';
+import { defaultsFor, errorCodeFor, type RateLimitScope } from './policy';
 
 export interface PostgresRateLimiterOptions {
   /** The current time (ms since epoch or a Date); tests pin it. Default: Date.now. */
@@ -110,228 +105,126 @@ export interface PostgresRateLimiter extends RateLimiter {
   cleanup(batch?: number): Promise<number>;
 }
 
-interface Bucket {
-  scope: RateLimitScope;
-  rule: RateLimitRule;
+/** One bucket as gw_rate_take() reports it. `count` is absent when the bucket refused or was not reached. */
+interface TakenBucket {
   key: string;
-  windowStart: number;
-  windowEnd: number;
-  expiresAt: string;
+  window_start: number;
+  window_seconds: number;
+  limit: number;
+  count?: number;
+  /** Token bucket: refunds in this window. */
+  refunds?: number;
+  /** Partner bucket not counted in: its current count. */
+  seen?: number;
 }
 
-interface TakeRow extends Record<string, unknown> {
-  tok_count: number | null;
-  ptn_count: number | null;
-  ref_count: number | null;
-  ref_seen: number | null;
-  ptn_seen: number | null;
+/** What gw_rate_take() answers: the buckets that apply, each with its count. */
+export interface TakeResult {
+  token?: TakenBucket;
+  partner?: TakenBucket;
 }
 
-const TABLE = sql.raw('rate_limit_counters');
+/** Default skew allowance (ms) that counter rows outlive their window by. */
+export const DEFAULT_SKEW_ALLOWANCE_MS = 60_000;
 
 export function createPostgresRateLimiter(db: Database, options: PostgresRateLimiterOptions = {}): PostgresRateLimiter {
   const clock = options.clock ?? Date.now;
   const cleanupProbability = options.cleanupProbability ?? 0.01;
   const cleanupBatch = options.cleanupBatch ?? 500;
-  const skewAllowanceMs = options.skewAllowanceMs ?? 60_000;
+  const skewAllowanceMs = options.skewAllowanceMs ?? DEFAULT_SKEW_ALLOWANCE_MS;
   const timeoutMs = options.timeoutMs ?? 5_000;
   const random = options.random ?? Math.random;
   const asyncCommit = !options.synchronousCommit;
+  const takeStatement = statement(
+    db,
+    'select gw_rate_limit_take($1::text, $2::text, $3::text, $4::text::jsonb, $5::text::jsonb, $6::bigint, $7::bigint, $8::int, $9::boolean) as r',
+  );
 
   const now = (): number => {
     const value = clock();
     return typeof value === 'number' ? value : value.getTime();
   };
 
-  function bucket(scope: RateLimitScope, owner: string, endpoint: string, rule: RateLimitRule, at: number): Bucket {
-    const windowMs = rule.windowSeconds * 1000;
-    const windowStart = Math.floor(at / windowMs) * windowMs;
-    const windowEnd = windowStart + windowMs;
-    return {
-      scope,
-      rule,
-      // The window length is part of the key: a changed window starts a fresh
-      // count instead of sharing rows whose starts happen to coincide.
-      key: `${scope === 'partner' ? 'p' : 't'}|${owner}|${endpoint}|${rule.windowSeconds}`,
-      windowStart,
-      windowEnd,
-      expiresAt: new Date(windowEnd + skewAllowanceMs).toISOString(),
-    };
-  }
-
-  async function run(query: SQL): Promise<TakeRow> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+  async function take(request: RateLimitRequest): Promise<RateLimitDecision> {
+    const at = now();
+    const cleanup = cleanupProbability > 0 && random() < cleanupProbability;
+    let result: TakeResult;
     try {
-      const rows = await (timeoutMs > 0
-        ? Promise.race([
-            queryRows<TakeRow>(db, query),
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(new Error(`rate limit query exceeded ${timeoutMs} ms`)), timeoutMs);
-            }),
-          ])
-        : queryRows<TakeRow>(db, query));
-      const row = rows[0];
-      if (!row) throw new Error('rate limit query returned no row');
-      return row;
+      const rows = await takeStatement(
+        [
+          request.partnerId,
+          request.tokenId,
+          request.endpoint,
+          JSON.stringify(request.overrides ?? {}),
+          JSON.stringify(defaultsFor(request.endpoint)),
+          at,
+          skewAllowanceMs,
+          cleanup ? cleanupBatch : 0,
+          asyncCommit,
+        ],
+        timeoutMs,
+      );
+      if (!rows[0]) throw new Error('rate limit query returned no row');
+      result = jsonColumn<TakeResult>(rows[0].r);
     } catch (err) {
       options.log?.warn('rate limiter unavailable', { error: err instanceof Error ? err.message : String(err) });
       throw rateLimiterUnavailable(err);
-    } finally {
-      if (timer) clearTimeout(timer);
     }
-  }
-
-  async function take(request: RateLimitRequest): Promise<RateLimitDecision> {
-    const at = now();
-    const policy = resolvePolicy(request.endpoint, request.overrides);
-    const tok = policy.token && bucket('token', request.tokenId, request.endpoint, policy.token, at);
-    const ptn = policy.partner && bucket('partner', request.partnerId, request.endpoint, policy.partner, at);
-    if (!tok && !ptn) return { allowed: true, headers: {} };
-
-    const cleanup = cleanupProbability > 0 && random() < cleanupProbability;
-    const row = await run(takeStatement(tok, ptn, asyncCommit, cleanup ? { now: new Date(at).toISOString(), batch: cleanupBatch } : undefined));
-
-    const tokCount = toNumber(row.tok_count);
-    const ptnCount = toNumber(row.ptn_count);
-    const tokenAdmitted = !tok || tokCount !== null;
-    const partnerAdmitted = tokenAdmitted && (!ptn || ptnCount !== null);
-    const allowed = tokenAdmitted && partnerAdmitted;
-
-    const states: { bucket: Bucket; state: BucketState }[] = [];
-    if (tok) {
-      const refunds = toNumber(row.ref_count) ?? toNumber(row.ref_seen) ?? 0;
-      const used = tokenAdmitted ? tokCount! - refunds : tok.rule.limit;
-      states.push({ bucket: tok, state: stateOf(tok, used, at) });
-    }
-    if (ptn) {
-      // Refused: full. Not reached (token refused): the snapshot's count, for information.
-      const used = ptnCount ?? (tokenAdmitted ? ptn.rule.limit : (toNumber(row.ptn_seen) ?? 0));
-      states.push({ bucket: ptn, state: stateOf(ptn, used, at) });
-    }
-    const all = states.map((entry) => entry.state);
-
-    if (allowed) {
-      return { allowed: true, headers: rateLimitHeaders(tightest(all)!, all) };
-    }
-    const refusedScope: RateLimitScope = tokenAdmitted ? 'partner' : 'token';
-    const refused = states.find((entry) => entry.bucket.scope === refusedScope)!;
-    // Retry when every bucket known to be full has rolled over.
-    const fullResetMs = Math.max(...all.filter((state) => state.remaining <= 0).map((state) => state.resetMs));
-    const retryAfterSeconds = secondsUntil(fullResetMs);
-    return {
-      allowed: false,
-      scope: refusedScope,
-      errorCode: errorCodeFor(request.endpoint, refusedScope),
-      retryAfterSeconds,
-      headers: rateLimitHeaders(refused.state, all, retryAfterSeconds),
-    };
+    return decisionFrom(result, request.endpoint, at);
   }
 
   async function cleanup(batch = cleanupBatch): Promise<number> {
-    const rows = await queryRows<{ deleted: number }>(
-      db,
-      sql`WITH ${cleanupCte(new Date(now()).toISOString(), batch)} SELECT count(*)::int AS deleted FROM gc`,
-    );
+    const rows = await queryRows<{ deleted: number }>(db, sql`select gw_rate_cleanup(${now()}::bigint, ${batch}::int) as deleted`);
     return Number(rows[0]?.deleted ?? 0);
   }
 
   return { take, cleanup };
 }
 
-function stateOf(bucket: Bucket, used: number, at: number): BucketState {
+/**
+ * The decision and the RateLimit headers for a take's result (shared by this
+ * limiter and the partner admission).
+ */
+export function decisionFrom(result: TakeResult, endpoint: string, at: number): RateLimitDecision {
+  const tok = result.token;
+  const ptn = result.partner;
+  if (!tok && !ptn) return { allowed: true, headers: {} };
+  const tokenAdmitted = !tok || tok.count !== undefined;
+  const allowed = tokenAdmitted && (!ptn || ptn.count !== undefined);
+
+  const states: { scope: RateLimitScope; state: BucketState }[] = [];
+  if (tok) {
+    const used = tok.count !== undefined ? tok.count - (tok.refunds ?? 0) : tok.limit;
+    states.push({ scope: 'token', state: stateOf(tok, used, at) });
+  }
+  if (ptn) {
+    // Refused: full. Not reached (token refused): its current count, for information.
+    const used = ptn.count ?? (tokenAdmitted ? ptn.limit : (ptn.seen ?? 0));
+    states.push({ scope: 'partner', state: stateOf(ptn, used, at) });
+  }
+  const all = states.map((entry) => entry.state);
+  if (allowed) return { allowed: true, headers: rateLimitHeaders(tightest(all)!, all) };
+
+  const refusedScope: RateLimitScope = tokenAdmitted ? 'partner' : 'token';
+  const refused = states.find((entry) => entry.scope === refusedScope)!;
+  // Retry when every bucket known to be full has rolled over.
+  const fullResetMs = Math.max(...all.filter((state) => state.remaining <= 0).map((state) => state.resetMs));
+  const retryAfterSeconds = secondsUntil(fullResetMs);
   return {
-    limit: bucket.rule.limit,
-    windowSeconds: bucket.rule.windowSeconds,
-    remaining: Math.max(0, bucket.rule.limit - used),
-    resetMs: bucket.windowEnd - at,
+    allowed: false,
+    scope: refusedScope,
+    errorCode: errorCodeFor(endpoint, refusedScope),
+    retryAfterSeconds,
+    headers: rateLimitHeaders(refused.state, all, retryAfterSeconds),
   };
 }
 
-function toNumber(value: unknown): number | null {
-  if (value === null || value === undefined) return null;
-  return Number(value);
-}
-
-function refundKey(tok: Bucket): string {
-  return `r${tok.key.slice(1)}`;
-}
-
-/** Deletes up to `batch` expired counters, skipping rows another cleaner holds. */
-function cleanupCte(nowIso: string, batch: number): SQL {
-  return sql`gc AS (
-    DELETE FROM ${TABLE} d
-    WHERE (d.key, d.window_start) IN (
-      SELECT g.key, g.window_start FROM ${TABLE} g
-      WHERE g.expires_at < ${nowIso}::timestamptz
-      ORDER BY g.expires_at
-      LIMIT ${batch}::int
-      FOR UPDATE SKIP LOCKED)
-    RETURNING 1
-  )`;
-}
-
-/**
- * The one statement of a take(): see the module comment. Built for the buckets
- * that apply (token and partner, only one of them), plus the optional cleanup.
- */
-function takeStatement(
-  tok: Bucket | undefined,
-  ptn: Bucket | undefined,
-  asyncCommit: boolean,
-  cleanup: { now: string; batch: number } | undefined,
-): SQL {
-  const ctes: SQL[] = [];
-  // Read by the final SELECT (an unreferenced plain CTE would not run). The
-  // setting is consulted at commit, so where it runs in the statement is moot.
-  ctes.push(
-    asyncCommit
-      ? sql`cfg AS (SELECT set_config('synchronous_commit', 'off', true) AS synchronous_commit)`
-      : sql`cfg AS (SELECT current_setting('synchronous_commit') AS synchronous_commit)`,
-  );
-  if (tok) {
-    const refund = refundKey(tok);
-    ctes.push(sql`tok AS (
-      INSERT INTO ${TABLE} AS c (key, window_start, count, expires_at)
-      SELECT ${tok.key}::text, ${tok.windowStart}::bigint, 1, ${tok.expiresAt}::timestamptz
-      WHERE ${tok.rule.limit}::int > 0
-      ON CONFLICT (key, window_start) DO UPDATE SET count = c.count + 1
-      WHERE c.count - COALESCE(
-        (SELECT r.count FROM ${TABLE} r WHERE r.key = ${refund}::text AND r.window_start = ${tok.windowStart}::bigint),
-        0) < ${tok.rule.limit}::int
-      RETURNING c.count
-    )`);
-  }
-  if (ptn) {
-    ctes.push(sql`ptn AS (
-      INSERT INTO ${TABLE} AS c (key, window_start, count, expires_at)
-      SELECT ${ptn.key}::text, ${ptn.windowStart}::bigint, 1, ${ptn.expiresAt}::timestamptz
-      ${tok ? sql`FROM tok` : sql``}
-      WHERE ${ptn.rule.limit}::int > 0
-      ON CONFLICT (key, window_start) DO UPDATE SET count = c.count + 1
-      WHERE c.count < ${ptn.rule.limit}::int
-      RETURNING c.count
-    )`);
-  }
-  if (tok && ptn) {
-    ctes.push(sql`ref AS (
-      INSERT INTO ${TABLE} AS c (key, window_start, count, expires_at)
-      SELECT ${refundKey(tok)}::text, ${tok.windowStart}::bigint, 1, ${tok.expiresAt}::timestamptz
-      FROM tok WHERE NOT EXISTS (SELECT 1 FROM ptn)
-      ON CONFLICT (key, window_start) DO UPDATE SET count = c.count + 1
-      RETURNING c.count
-    )`);
-  }
-  if (cleanup) ctes.push(cleanupCte(cleanup.now, cleanup.batch));
-
-  const seen = (key: string, windowStart: number) =>
-    sql`(SELECT s.count FROM ${TABLE} s WHERE s.key = ${key}::text AND s.window_start = ${windowStart}::bigint)`;
-  return sql`WITH ${sql.join(ctes, sql`, `)}
-    SELECT
-      ${tok ? sql`(SELECT count FROM tok)` : sql`NULL::int`} AS tok_count,
-      ${ptn ? sql`(SELECT count FROM ptn)` : sql`NULL::int`} AS ptn_count,
-      ${tok && ptn ? sql`(SELECT count FROM ref)` : sql`NULL::int`} AS ref_count,
-      ${tok ? seen(refundKey(tok), tok.windowStart) : sql`NULL::int`} AS ref_seen,
-      ${ptn ? seen(ptn.key, ptn.windowStart) : sql`NULL::int`} AS ptn_seen,
-      cfg.synchronous_commit
-    FROM cfg`;
+function stateOf(bucket: TakenBucket, used: number, at: number): BucketState {
+  const windowEnd = Number(bucket.window_start) + bucket.window_seconds * 1000;
+  return {
+    limit: bucket.limit,
+    windowSeconds: bucket.window_seconds,
+    remaining: Math.max(0, bucket.limit - used),
+    resetMs: windowEnd - at,
+  };
 }

@@ -1,28 +1,35 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
-import { requireClient } from '../../auth/credentials';
+import type { ZodError } from 'zod';
+import { authenticateClient, authenticated, authenticationFailed, plaidCredentials, requirePartnerCredentials } from '../../auth/credentials';
+import { prepareRecord } from '../../audit/postgres-writer';
+import { buildRecord } from '../../audit/middleware';
 import type { AppEnv } from '../../context';
 import type { AppRouter } from '../../lib/create-router';
 import { PlaidError, errors } from '../../plaid/errors';
 import { plaidErrorSchema, type PartnerPath, type PartnerProduct } from '../../plaid/schemas';
-import { decidePartnerCall, type DenialReason, unsealForCall } from '../../tenancy/decision';
+import { plaidErrorFromZod } from '../../plaid/validation';
+import { type Admission, type DenialReason, unsealForCall } from '../../tenancy/admission';
 import { rateLimitError } from '../../ratelimit/errors';
 import { UpstreamFailure } from '../../upstream/errors';
 
 /**
  * The partner pipeline, shared by the seven /processor/* endpoints:
  *
- *   requireClient('partner')          gateway keys (headers or body)
+ *   requirePartnerCredentials()       gateway keys present (headers or body)
  *   -> partnerCall()                  audit draft: action, product, fields present (names only)
- *   -> zod validation                 Plaid's INVALID_REQUEST errors (shared schemas, strict)
- *   -> decidePartnerCall()            token owned by this partner, not revoked, product allowed
- *   -> rateLimiter.take()             per partner and per token, per endpoint
+ *   -> zod validation                 Plaid's INVALID_REQUEST errors (shared schemas, strict);
+ *                                     on failure the keys are checked first (INVALID_API_KEYS wins)
+ *   -> admissions.admit()             ONE statement: keys, token owned by this partner, not
+ *                                     revoked, product allowed, per-token and per-partner limits,
+ *                                     and the audit intent of an allowed call
  *   -> unsealForCall()                raw Plaid token + the partner's Plaid keys, for this call only
  *   -> upstream.call()                the partner's body with the raw token, without gateway keys
  *   -> Plaid's answer, as is, with the gateway's request_id
  *
  * Every step records its outcome on c.var.audit; the audit middleware commits
- * the record before the response leaves.
+ * the outcome record (the second and last statement, which also releases the
+ * intent) before the response leaves.
  */
 
 export interface PartnerEndpointSpec {
@@ -79,7 +86,7 @@ function partnerCall(spec: PartnerEndpointSpec): MiddlewareHandler<AppEnv> {
  * What a denied partner sees. Every token-related reason answers the same
  * INVALID_PROCESSOR_TOKEN (nothing tells an unknown token from another partner's
  * or a revoked one). A product outside the permission set or the partner's cap
- * answers INVALID_PRODUCT (docs/partner.md, "Errors": reference README gap 3).
+ * answers INVALID_PRODUCT (docs/partner.md, "Errors").
  */
 export function denialError(reason: DenialReason, spec: PartnerEndpointSpec): PlaidError {
   switch (reason) {
@@ -91,12 +98,6 @@ export function denialError(reason: DenialReason, spec: PartnerEndpointSpec): Pl
       return errors.invalidProduct(
         `this client is not enabled for the ${spec.product} product required by ${spec.path}; contact the gateway operator`,
       );
-    case 'partner_disabled':
-      return new PlaidError({
-        type: 'INVALID_INPUT',
-        code: 'INVALID_API_KEYS',
-        message: 'this partner is disabled; contact the gateway operator',
-      });
     case 'token_malformed':
     case 'token_unknown':
     case 'token_other_partner':
@@ -105,7 +106,7 @@ export function denialError(reason: DenialReason, spec: PartnerEndpointSpec): Pl
   }
 }
 
-/** The pipeline after validation: decide, limit, unseal, call Plaid, answer. */
+/** The pipeline after validation: admit, unseal, call Plaid, answer. */
 export async function handlePartnerCall(
   c: Context<AppEnv>,
   spec: PartnerEndpointSpec,
@@ -113,46 +114,17 @@ export async function handlePartnerCall(
 ): Promise<Response> {
   const { deps } = c.var;
   const audit = c.var.audit;
-  const principal = c.var.principal;
-  if (principal?.kind !== 'partner') throw errors.invalidApiKeys(); // unreachable: requireClient ran
-  const partnerId = principal.id;
-  const gatewayToken = body.processor_token as string;
-
-  const decision = await decidePartnerCall(deps.db, { partnerId, gatewayToken, product: spec.product });
-  // Ids only when the token is this partner's (decide() gives no facts otherwise).
-  if (decision.facts && decision.facts.partnerId === partnerId) {
-    audit.tokenId = decision.facts.tokenId;
-    audit.fintechId = decision.facts.fintechId;
-  }
-  if (!decision.allowed) {
-    audit.decision = 'deny';
-    audit.reason = decision.reason;
-    throw denialError(decision.reason, spec);
-  }
-  const facts = decision.facts;
-
-  const limit = await deps.rateLimiter.take({
-    partnerId,
-    tokenId: facts.tokenId,
-    endpoint: spec.path,
-    overrides: facts.partnerRateLimits,
-  });
-  for (const [name, value] of Object.entries(limit.headers)) c.header(name, value);
-  if (!limit.allowed) {
-    audit.decision = 'deny';
-    audit.reason = `rate_limited_${limit.scope ?? 'partner'}`;
-    throw rateLimitError(limit);
-  }
+  const admitted = await admit(c, spec, body);
 
   let secrets: Awaited<ReturnType<typeof unsealForCall>>;
   try {
-    secrets = await unsealForCall(deps.keyring, facts);
+    secrets = await unsealForCall(deps.keyring, admitted);
   } catch (err) {
     audit.decision = 'error';
     audit.reason = 'unseal_failed';
     deps.log.error('could not unseal token material', {
       request_id: c.var.requestId,
-      token_id: facts.tokenId,
+      token_id: admitted.tokenId,
       error: err instanceof Error ? err.name : 'unknown',
     });
     throw errors.internal('the processor token could not be prepared for the call; contact the gateway operator');
@@ -207,6 +179,85 @@ export async function handlePartnerCall(
 }
 
 /**
+ * Runs the admission statement and applies its verdict to the request: the
+ * audit draft, the principal, the RateLimit headers. Answers an allowed
+ * admission or throws the Plaid error the partner gets.
+ */
+async function admit(
+  c: Context<AppEnv>,
+  spec: PartnerEndpointSpec,
+  body: Record<string, unknown>,
+): Promise<Extract<Admission, { outcome: 'allowed' }>> {
+  const { deps } = c.var;
+  const audit = c.var.audit;
+  const { clientId, secret } = await plaidCredentials(c);
+  // The intent's fields exactly as the outcome record will hold them (scrubbed).
+  const draft = prepareRecord(buildRecord(c, 0));
+  let admission: Admission;
+  try {
+    admission = await deps.admissions.admit({
+      clientId: clientId!,
+      secret: secret!,
+      gatewayToken: body.processor_token as string,
+      endpoint: spec.path,
+      product: spec.product,
+      at: deps.clock().getTime(),
+      intent: {
+        requestId: draft.request_id,
+        occurredAt: draft.occurred_at,
+        method: draft.method,
+        product: draft.product,
+        clientIp: draft.client_ip,
+        userAgent: draft.user_agent,
+        details: draft.details,
+      },
+    });
+  } catch (err) {
+    audit.decision = 'error';
+    audit.reason = 'admission_unavailable';
+    throw err;
+  }
+
+  if (admission.outcome === 'unauthenticated') {
+    throw authenticationFailed(c, 'partner', admission.reason, admission.partnerId);
+  }
+  authenticated(c, 'partner', admission.partnerId);
+  // Token ids only when the token is this partner's (the statement gives none otherwise).
+  if ('tokenId' in admission && admission.tokenId) {
+    audit.tokenId = admission.tokenId;
+    audit.fintechId = admission.fintechId;
+  }
+  if (admission.outcome === 'denied') {
+    audit.decision = 'deny';
+    audit.reason = admission.reason;
+    throw denialError(admission.reason, spec);
+  }
+  for (const [name, value] of Object.entries(admission.limit.headers)) c.header(name, value);
+  if (admission.outcome === 'rate_limited') {
+    audit.decision = 'deny';
+    audit.reason = `rate_limited_${admission.limit.scope ?? 'partner'}`;
+    throw rateLimitError(admission.limit);
+  }
+  audit.intentWritten = true;
+  return admission;
+}
+
+/**
+ * Validation failed: check the keys before answering the body's problem, so a
+ * caller with wrong keys learns nothing about the body (and the record names
+ * the partner when its keys are right).
+ */
+async function partnerValidationHook(
+  result: { success: boolean; error?: unknown; data?: unknown },
+  c: Context<AppEnv>,
+): Promise<void> {
+  if (result.success) return;
+  const { clientId, secret } = await plaidCredentials(c);
+  await authenticateClient(c, 'partner', { clientId: clientId!, secret: secret! });
+  throw plaidErrorFromZod(result.error as ZodError, result.data);
+}
+
+/**
  * Defence in depth: the raw token and the partner's Plaid secret are never sent
  * back, even if an upstream answer (an error message, say) were to echo them.
  */
@@ -235,7 +286,7 @@ export function registerPartnerEndpoint(router: AppRouter, spec: PartnerEndpoint
     summary: spec.summary,
     description: `${spec.description}\n\nProduct checked: \`${spec.product}\`. Send the gateway processor token in \`processor_token\`.`,
     security: [{ PlaidClientId: [], PlaidSecret: [] }],
-    middleware: [requireClient('partner'), partnerCall(spec)] as const,
+    middleware: [requirePartnerCredentials(), partnerCall(spec)] as const,
     request: { body: { required: true, content: { 'application/json': { schema: spec.request } } } },
     responses: {
       200: { description: "Plaid's answer, with the gateway's request_id.", content: { 'application/json': { schema: spec.response } } },
@@ -250,7 +301,11 @@ export function registerPartnerEndpoint(router: AppRouter, spec: PartnerEndpoint
   });
   // The handler answers Plaid's body verbatim (any status Plaid used), which the
   // typed-response helpers cannot express; the schemas above document it.
-  router.openapi(route, (c) => handlePartnerCall(c, spec, c.req.valid('json') as Record<string, unknown>) as never);
+  router.openapi(
+    route,
+    (c) => handlePartnerCall(c, spec, c.req.valid('json') as Record<string, unknown>) as never,
+    partnerValidationHook as never,
+  );
 }
 
 export function registerPartnerSecuritySchemes(router: AppRouter): void {
