@@ -1,6 +1,7 @@
 /**
  * `npm start`: the gateway as a Node server, with PGlite (unless DATABASE_URL)
- * and, when PLAID_ENV=emulator, the embedded Plaid emulator beside it.
+ * and, when PLAID_ENV=emulator without PLAID_BASE_URL, the embedded Plaid
+ * emulator beside it (with PLAID_BASE_URL set, that URL is the upstream).
  */
 import { createApp } from '../app';
 import { buildConfig, ConfigError, parseEnv } from '../config';
@@ -30,7 +31,7 @@ async function main() {
   const config = buildConfig(env, devKeys);
 
   const closers: Array<() => Promise<void>> = [];
-  if (config.plaidEnv === 'emulator') {
+  if (config.plaidEnv === 'emulator' && !env.PLAID_BASE_URL) {
     const clients = parseEmulatorClients(env.EMULATOR_CLIENTS);
     const emulator = createEmulatorApp({ clients, rateLimits: env.EMULATOR_RATE_LIMITS === 'on' });
     const { server, url } = await listen(emulator, config.emulatorPort, '127.0.0.1');
@@ -40,6 +41,8 @@ async function main() {
     if (!env.EMULATOR_CLIENTS) {
       console.warn(`  Emulator demo Plaid keys: client_id=${DEMO_CLIENT.clientId} secret=${DEMO_CLIENT.secret}\n`);
     }
+  } else {
+    log.info('upstream', { plaid: config.plaidBaseUrl, env: config.plaidEnv });
   }
 
   // Listen at once: /health (process up) answers while PGlite opens and the
