@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 // The workerd suite: the Worker build (src/worker.ts) runs inside workerd via
 // @cloudflare/vitest-pool-workers, against a real Postgres and the emulator
-// (both started by test/worker/global-setup.ts in Node).
+// (both started by test/worker/global-setup.ts in Node). DATABASE_URL points at
+// a counting proxy in front of that database (test/support/pg-counter.ts).
 export default defineConfig({
   plugins: [
     cloudflareTest(({ inject }) => ({
@@ -19,6 +20,7 @@ export default defineConfig({
           LOG_LEVEL: 'warn',
           TEST_ADMIN_KEY: inject('adminKey'),
           TEST_EMULATOR_URL: inject('emulatorUrl'),
+          TEST_STATEMENT_COUNTER_URL: inject('statementCounterUrl'),
         },
       },
     })),
@@ -26,6 +28,9 @@ export default defineConfig({
   test: {
     include: ['test/worker/**/*.test.ts'],
     globalSetup: ['test/worker/global-setup.ts'],
+    // One file at a time: every file's Worker shares the one counting proxy, and
+    // statement-count.test.ts must see only its own calls in its window.
+    fileParallelism: false,
     testTimeout: 30_000,
     // CI also writes a JSON summary that .ci/run totals into one closing line.
     reporters: process.env.CI ? ['default', ['json', { outputFile: `.data/ci/vitest-worker-${process.env.CI_RUN_LABEL ?? 'run'}.json` }]] : ['default'],

@@ -12,5 +12,7 @@ declare module 'vitest' {
     emulatorUrl: string;
     adminKey: string;
     encryptionKey: string;
+    /** Control URL of the statement counter in front of the Worker's database (GET /count, POST /reset). */
+    statementCounterUrl: string;
   }
 }

@@ -11,6 +11,7 @@ import { openPostgres } from '../../src/db/postgres';
 import { runMigrations } from '../../src/db/migrate';
 import { base64url, randomBytes } from '../../src/lib/ids';
 import { closeServer, listen } from '../../src/node/serve';
+import { startStatementCounter } from '../support/pg-counter';
 import { serverUrl, withDatabase } from '../support/pg-url';
 
 
@@ -32,17 +33,22 @@ export default async function setup(project: TestProject) {
   const handle = openPostgres(url, { max: 1 });
   await runMigrations(handle);
   await handle.close();
+  // The Worker reaches its database through a counting proxy, so a test can ask
+  // (over HTTP: workerd cannot read this process) how many statements a call cost.
+  const counter = await startStatementCounter(url, { controlPort: true });
 
   const emulator = createEmulatorApp({ clients: [WORKER_PLAID_CLIENT], rateLimits: false });
   const { server, url: emulatorUrl } = await listen(emulator, 0);
 
-  project.provide('workerDatabaseUrl', url);
+  project.provide('workerDatabaseUrl', counter.url);
+  project.provide('statementCounterUrl', counter.controlUrl!);
   project.provide('emulatorUrl', emulatorUrl);
   project.provide('adminKey', `worker_admin_${base64url(randomBytes(24))}`);
   project.provide('encryptionKey', `w1:${btoa(String.fromCharCode(...randomBytes(32)))}`);
 
   return async () => {
     await closeServer(server);
+    await counter.close();
     await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
     await admin.end();
   };

@@ -1,0 +1,129 @@
+/**
+ * The database cost of one partner call on Node: at most two statements (one
+ * admission statement, one audit statement) and two round trips, whatever the
+ * outcome. The gateway's Postgres connections go through a counting proxy
+ * (test/support/pg-counter.ts), so every statement the app sends is seen.
+ *
+ * Always the real Postgres (a counting proxy needs a wire protocol; PGlite has
+ * none): DATABASE_URL's server, else the local one, as in the workerd suite.
+ */
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMigrations } from '../../src/db/migrate';
+import { openPostgres } from '../../src/db/postgres';
+import type { TestDatabase } from '../support/db';
+import { startStatementCounter, type StatementCounter } from '../support/pg-counter';
+import { serverUrl, withDatabase } from '../support/pg-url';
+import { startTestStack, type TestStack } from '../support/stack';
+import { createFintech, createPartner, importToken, keys, post, revokeToken, type FintechFixture, type PartnerFixture } from './fixtures';
+
+const MAX_STATEMENTS = 2;
+const MAX_ROUND_TRIPS = 2;
+
+const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const name = `gw_sc_${process.pid}_${Date.now()}`;
+let admin: postgres.Sql;
+let counter: StatementCounter;
+let db: TestDatabase;
+let stack: TestStack;
+let partner: PartnerFixture;
+let fintech: FintechFixture;
+
+beforeAll(async () => {
+  admin = postgres(serverUrl(base), { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  await admin.unsafe(`create database ${name}`);
+  const url = withDatabase(base, name);
+  const migrator = openPostgres(url, { max: 1 });
+  await runMigrations(migrator);
+  await migrator.close();
+
+  counter = await startStatementCounter(url);
+  db = { ...openPostgres(counter.url, { max: 10 }), url: counter.url };
+  stack = await startTestStack({ db, http: true });
+  partner = await createPartner(stack);
+  fintech = await createFintech(stack);
+});
+
+afterAll(async () => {
+  await stack?.close();
+  await db?.close();
+  await counter?.close();
+  await admin?.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
+  await admin?.end();
+});
+
+/** Resolves once no statement has reached the database for `quietMs`. */
+async function settle(quietMs = 50): Promise<void> {
+  for (let seen = -1; seen !== counter.count() + counter.roundTrips(); ) {
+    seen = counter.count() + counter.roundTrips();
+    await new Promise((r) => setTimeout(r, quietMs));
+  }
+}
+
+/**
+ * Runs `call` alone inside the counted window. Before: nothing from set-up or
+ * the warm-up may still be in flight. After: the window stays open until the
+ * database is quiet, so work deferred past the response is counted too.
+ */
+async function counted<T>(call: () => Promise<T>): Promise<{ result: T; statements: string[]; roundTrips: number }> {
+  await settle();
+  counter.reset();
+  const result = await call();
+  await settle();
+  return { result, statements: counter.statements(), roundTrips: counter.roundTrips() };
+}
+
+function expectCheap(measured: { statements: string[]; roundTrips: number }) {
+  const listing = measured.statements.map((sql, i) => `  ${i + 1}. ${sql.replace(/\s+/g, ' ').trim()}`).join('\n');
+  const message = `${measured.statements.length} statements, ${measured.roundTrips} round trips:\n${listing}`;
+  // Shown on success too: the current cost, for whoever tightens or reads it.
+  console.info(`[statement-count] ${expect.getState().currentTestName}: ${message}`);
+  expect(measured.statements.length, message).toBeLessThanOrEqual(MAX_STATEMENTS);
+  expect(measured.roundTrips, message).toBeLessThanOrEqual(MAX_ROUND_TRIPS);
+}
+
+const authGet = (p: { clientId: string; secret: string }, processorToken: string) =>
+  post(stack, '/processor/auth/get', { processor_token: processorToken }, keys(p));
+
+describe('database statements of one warm partner call (Node)', () => {
+  it('an allowed /processor/auth/get', async () => {
+    const token = await importToken(stack, { partner, fintech });
+    expect((await authGet(partner, token.gatewayToken)).status).toBe(200);
+    const measured = await counted(() => authGet(partner, token.gatewayToken));
+    expect(measured.result.status, measured.result.text).toBe(200);
+    expectCheap(measured);
+  });
+
+  it('a call with a revoked token (INVALID_PROCESSOR_TOKEN)', async () => {
+    const token = await importToken(stack, { partner, fintech });
+    await revokeToken(stack, token);
+    expect((await authGet(partner, token.gatewayToken)).body.error_code).toBe('INVALID_PROCESSOR_TOKEN');
+    const measured = await counted(() => authGet(partner, token.gatewayToken));
+    expect(measured.result.body.error_code).toBe('INVALID_PROCESSOR_TOKEN');
+    expectCheap(measured);
+  });
+
+  it('a call refused by the rate limiter (RATE_LIMIT_EXCEEDED)', async () => {
+    const limited = await createPartner(stack, {
+      rateLimits: { token: { '/processor/auth/get': { limit: 1, window_seconds: 60 } } },
+    });
+    const token = await importToken(stack, { partner: limited, fintech });
+    // The one admitted call, then a refused one: the counted call takes the warm refusal path.
+    expect((await authGet(limited, token.gatewayToken)).status).toBe(200);
+    expect((await authGet(limited, token.gatewayToken)).status).toBe(429);
+    const measured = await counted(() => authGet(limited, token.gatewayToken));
+    // (A 60 s window rolling over between the calls above would admit this one: rare, and visible here.)
+    expect(measured.result.status, measured.result.text).toBe(429);
+    expect(measured.result.body.error_type).toBe('RATE_LIMIT_EXCEEDED');
+    expectCheap(measured);
+  });
+
+  it('a call with a wrong partner secret (INVALID_API_KEYS)', async () => {
+    const token = await importToken(stack, { partner, fintech });
+    const wrong = { clientId: partner.clientId, secret: `${partner.secret.slice(0, -4)}xxxx` };
+    expect((await authGet(wrong, token.gatewayToken)).body.error_code).toBe('INVALID_API_KEYS');
+    const measured = await counted(() => authGet(wrong, token.gatewayToken));
+    expect(measured.result.body.error_code).toBe('INVALID_API_KEYS');
+    expectCheap(measured);
+  });
+});
