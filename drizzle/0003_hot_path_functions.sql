@@ -73,7 +73,8 @@ CREATE OR REPLACE FUNCTION gw_rate_lock(p_buckets jsonb) RETURNS void LANGUAGE s
     SELECT DISTINCT ON (b->>'key', (b->>'window_start')::bigint)
       b->>'key' AS key, (b->>'window_start')::bigint AS window_start, (b->>'expires_at')::timestamptz AS expires_at
     FROM jsonb_array_elements(p_buckets) AS b
-    WHERE jsonb_typeof(b) = 'object'
+    -- A limit of 0 refuses every call: its bucket needs no row.
+    WHERE jsonb_typeof(b) = 'object' AND (b->>'limit')::int > 0
     ORDER BY b->>'key', (b->>'window_start')::bigint
   ) k
   ORDER BY left(k.key, 1) <> 't', k.key COLLATE "C", k.window_start

@@ -6,6 +6,7 @@
  */
 import type { Context } from 'hono';
 import { createApp } from './app';
+import { foldStaleIntents, intentGraceMs } from './audit/intents';
 import { createAuditWriter } from './audit/postgres-writer';
 import { buildConfig, type GatewayConfig, parseEnv } from './config';
 import type { AppDeps, AppEnv } from './context';
@@ -41,7 +42,7 @@ function depsFor(c: Context<AppEnv>): AppDeps {
   const url = env.HYPERDRIVE?.connectionString ?? cfg.databaseUrl!;
   // One connection per request; Hyperdrive keeps the real pool. Never sql.end()
   // here: inside workerd it raises "Stream was cancelled" (porsager/postgres#1202).
-  const handle = openPostgres(url, { max: 1, prepare: false });
+  const handle = openPostgres(url, { max: 1, prepare: false, fetchTypes: false });
   return {
     config: cfg,
     db: handle.db,
@@ -56,6 +57,20 @@ function depsFor(c: Context<AppEnv>): AppDeps {
 
 const app = createApp(depsFor);
 
+/**
+ * Cron Trigger (wrangler.toml): folds audit intents whose outcome never came
+ * (a request killed between Plaid's answer and the audit commit) into the
+ * chain, as the Node server's timer does. See src/audit/intents.ts.
+ */
+async function scheduled(_event: unknown, env: WorkerBindings, ctx: { waitUntil(p: Promise<unknown>): void }) {
+  const cfg = configFrom(env);
+  const handle = openPostgres(env.HYPERDRIVE?.connectionString ?? cfg.databaseUrl!, { max: 1, prepare: false, fetchTypes: false });
+  const audit = createAuditWriter(handle.db, { groupCommit: false, timeoutMs: cfg.databaseTimeoutMs });
+  const graceMs = intentGraceMs({ upstreamTimeoutMs: cfg.upstreamTimeoutMs, databaseTimeoutMs: cfg.databaseTimeoutMs });
+  ctx.waitUntil(foldStaleIntents(handle.db, audit, { graceMs }));
+}
+
 export default {
   fetch: app.fetch,
+  scheduled,
 };

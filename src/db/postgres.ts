@@ -8,6 +8,13 @@ export interface PostgresOptions {
   max?: number;
   /** Prepared statements are off on Workers/Hyperdrive transaction pooling. */
   prepare?: boolean;
+  /**
+   * Look up the database's array types when a connection opens (postgres.js'
+   * default). Off on Workers, where every request opens a connection and the
+   * lookup would be a third statement per call; drizzle parses array columns
+   * from their text form itself.
+   */
+  fetchTypes?: boolean;
 }
 
 /** Opens Postgres through postgres.js (works in Node and, via cloudflare:sockets, in workerd). */
@@ -15,6 +22,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Databa
   const client = postgres(url, {
     max: options.max ?? 10,
     prepare: options.prepare ?? true,
+    fetch_types: options.fetchTypes ?? true,
     onnotice: () => {},
     // Fail fast when the database is unreachable instead of hanging a request.
     connect_timeout: 5,

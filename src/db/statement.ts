@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { Database } from './database';
 
 /**
@@ -5,6 +6,11 @@ import type { Database } from './database';
  * drizzle: no query building per call, and on postgres.js a prepared statement
  * (named once per connection, then Bind/Execute only) unless the connection was
  * opened with `prepare: false` (Workers behind Hyperdrive).
+ *
+ * Without prepared statements, postgres.js asks the server for the parameter
+ * types first (a Parse/Describe round trip) before every parameterised query,
+ * doubling the round trips. There the parameters are written into the text as
+ * literals instead, hex-encoded so that no value can change the statement.
  *
  * Every run is bounded: past `timeoutMs` the caller gets a DatabaseTimeout, and
  * on postgres.js the statement is also cancelled on the server, so a stalled
@@ -38,7 +44,7 @@ export function statement(db: Database, text: string): Statement {
     const pg = client as PostgresJsClient;
     const prepare = pg.options?.prepare !== false;
     return (params, timeoutMs) => {
-      const query = pg.unsafe(text, params as unknown[], { prepare });
+      const query = prepare ? pg.unsafe(text, params as unknown[], { prepare }) : pg.unsafe(inline(text, params), [], { prepare });
       return bounded(query, timeoutMs, () => query.cancel());
     };
   }
@@ -47,6 +53,22 @@ export function statement(db: Database, text: string): Statement {
     return (params, timeoutMs) => bounded(lite.query(text, params as unknown[]).then((r) => r.rows), timeoutMs);
   }
   throw new Error('statement(): unsupported database driver');
+}
+
+/** `text` with $1, $2, ... replaced by literals of `params` (strings hex-encoded). */
+export function inline(text: string, params: readonly unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]));
+}
+
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError('statement parameter: not a finite number');
+    return String(value);
+  }
+  if (typeof value === 'string') return `convert_from(decode('${Buffer.from(value, 'utf8').toString('hex')}', 'hex'), 'UTF8')`;
+  throw new TypeError(`statement parameter: unsupported type ${typeof value}`);
 }
 
 function bounded<T>(work: Promise<T>, timeoutMs: number, onTimeout?: () => void): Promise<T> {

@@ -1,4 +1,6 @@
+import { intentGraceMs, startIntentSweeper } from '../audit/intents';
 import { createAuditWriter } from '../audit/postgres-writer';
+import type { AuditSink } from '../audit/writer';
 import { parseEnv, type GatewayConfig } from '../config';
 import type { AppDeps, Logger } from '../context';
 import type { DatabaseHandle } from '../db/database';
@@ -43,7 +45,7 @@ export function buildNodeDeps(
     db: handle.db,
     clock: () => new Date(),
     upstream: overrides.upstream ?? createNodeUpstream({ baseUrl: config.plaidBaseUrl, timeoutMs: config.upstreamTimeoutMs, log }),
-    audit: createAuditWriter(handle.db, { timeoutMs: config.databaseTimeoutMs }),
+    audit: withIntentSweep(config, handle, createAuditWriter(handle.db, { timeoutMs: config.databaseTimeoutMs }), log),
     admissions: createAdmissions(handle.db, { batch: true, timeoutMs: config.databaseTimeoutMs, log }),
     keyring: new Keyring(config.encryptionKeys),
     log,
@@ -51,3 +53,20 @@ export function buildNodeDeps(
   };
 }
 
+
+/**
+ * The audit writer, with the sweep that folds intents left without an outcome
+ * running beside it (every AUDIT_INTENT_SWEEP_MS; stopped when the writer closes).
+ */
+function withIntentSweep(config: GatewayConfig, handle: DatabaseHandle, audit: AuditSink, log: Logger): AuditSink {
+  if (config.intentSweepMs <= 0) return audit;
+  const graceMs = intentGraceMs({ upstreamTimeoutMs: config.upstreamTimeoutMs, databaseTimeoutMs: config.databaseTimeoutMs });
+  const stop = startIntentSweeper(handle.db, audit, { graceMs, intervalMs: config.intentSweepMs, log });
+  return {
+    append: (record) => audit.append(record),
+    close: async () => {
+      stop();
+      await audit.close();
+    },
+  };
+}

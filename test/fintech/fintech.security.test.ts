@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { processorTokens } from '../../src/db/schema';
 import { hashGatewayToken } from '../../src/tenancy/tokens';
 import { bearer, call, type TestStack } from '../support/stack';
-import { admin, auditRows, type Client, createFintechApi, createPartnerApi, fintechCall, importApi, plaidHeaders, rawProcessorToken, startFintechWorld } from '../tenancy/fixtures';
+import { admin, admitCall, auditRows, type Client, createFintechApi, createPartnerApi, fintechCall, importApi, plaidHeaders, rawProcessorToken, startFintechWorld } from '../tenancy/fixtures';
 
 let stack: TestStack;
 let partner: Client;
@@ -127,10 +127,7 @@ describe("another tenant's token", () => {
   it('a token imported by one fintech for a partner is not usable by another partner', async () => {
     const otherPartner = await createPartnerApi(stack, { name: 'Other partner', processor: 'moov' });
     const { gatewayToken } = await importApi(stack, fintech, partner.id);
-    const { decidePartnerCall } = await import('../../src/tenancy/decision');
-    expect(
-      await decidePartnerCall(stack.deps.db, { partnerId: otherPartner.id, gatewayToken, product: 'auth' }),
-    ).toMatchObject({ allowed: false, reason: 'token_other_partner' });
+    expect(await admitCall(stack, otherPartner, gatewayToken)).toMatchObject({ outcome: 'denied', reason: 'token_other_partner' });
   });
 
   it('revoked tokens cannot be revived by the owner', async () => {

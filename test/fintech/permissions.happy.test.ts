@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Products } from 'plaid';
-import { decidePartnerCall } from '../../src/tenancy/decision';
 import { type TestStack } from '../support/stack';
-import { auditRows, type Client, importApi, startFintechWorld } from '../tenancy/fixtures';
+import type { Product } from '../../src/plaid/schemas';
+import { admitCall, auditRows, type Client, importApi, startFintechWorld } from '../tenancy/fixtures';
 import { fintechSdk } from './sdk';
 
 let stack: TestStack;
@@ -37,18 +37,17 @@ describe('/processor/token/permissions/set and /get (official plaid SDK)', () =>
   it('the permission set is what the partner-call decision enforces', async () => {
     const plaid = fintechSdk(stack, fintech);
     const { gatewayToken } = await importApi(stack, fintech, partner.id);
-    const decide = (product: string) =>
-      decidePartnerCall(stack.deps.db, { partnerId: partner.id, gatewayToken, product });
+    const decide = (product: Product) => admitCall(stack, partner, gatewayToken, product);
 
-    expect((await decide('transactions')).allowed).toBe(true);
+    expect((await decide('transactions')).outcome).toBe('allowed');
     await plaid.processorTokenPermissionsSet({ processor_token: gatewayToken, products: [Products.Auth] });
-    expect(await decide('transactions')).toMatchObject({ allowed: false, reason: 'product_not_in_token_permissions' });
-    expect((await decide('auth')).allowed).toBe(true);
+    expect(await decide('transactions')).toMatchObject({ outcome: 'denied', reason: 'product_not_in_token_permissions' });
+    expect((await decide('auth')).outcome).toBe('allowed');
 
     // Plaid semantics: an empty list means every product again.
     await plaid.processorTokenPermissionsSet({ processor_token: gatewayToken, products: [] });
     expect((await plaid.processorTokenPermissionsGet({ processor_token: gatewayToken })).data.products).toEqual([]);
-    expect((await decide('transactions')).allowed).toBe(true);
+    expect((await decide('transactions')).outcome).toBe('allowed');
   });
 
   it('identity_match in the set grants the identity endpoint; duplicates fold', async () => {
@@ -61,9 +60,7 @@ describe('/processor/token/permissions/set and /get (official plaid SDK)', () =>
     expect((await plaid.processorTokenPermissionsGet({ processor_token: gatewayToken })).data.products).toEqual([
       'identity_match',
     ]);
-    expect((await decidePartnerCall(stack.deps.db, { partnerId: partner.id, gatewayToken, product: 'identity' })).allowed).toBe(
-      true,
-    );
+    expect((await admitCall(stack, partner, gatewayToken, 'identity')).outcome).toBe('allowed');
   });
 
   it('audits set and get with the token id and product names only', async () => {

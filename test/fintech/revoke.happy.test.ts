@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Products } from 'plaid';
-import { decidePartnerCall } from '../../src/tenancy/decision';
 import { type TestStack } from '../support/stack';
-import { auditRows, type Client, fintechCall, importApi, startFintechWorld } from '../tenancy/fixtures';
+import { admitCall, auditRows, type Client, fintechCall, importApi, startFintechWorld } from '../tenancy/fixtures';
 import { fintechSdk, sdkError } from './sdk';
 
 let stack: TestStack;
@@ -16,14 +15,14 @@ afterAll(async () => stack?.close());
 describe('POST /gateway/processor_token/revoke', () => {
   it('answers 200; afterwards partner calls are denied and the token is dead for management too', async () => {
     const { gatewayToken } = await importApi(stack, fintech, partner.id);
-    expect((await decidePartnerCall(stack.deps.db, { partnerId: partner.id, gatewayToken, product: 'auth' })).allowed).toBe(true);
+    expect((await admitCall(stack, partner, gatewayToken)).outcome).toBe('allowed');
 
     const res = await fintechCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: gatewayToken });
     expect(res.status).toBe(200);
     expect(Object.keys(res.body)).toEqual(['request_id']);
 
-    expect(await decidePartnerCall(stack.deps.db, { partnerId: partner.id, gatewayToken, product: 'auth' })).toMatchObject({
-      allowed: false,
+    expect(await admitCall(stack, partner, gatewayToken)).toMatchObject({
+      outcome: 'denied',
       reason: 'token_revoked',
     });
     const plaid = fintechSdk(stack, fintech);

@@ -2,9 +2,8 @@
  * Error cases of the partner endpoints: every denial reason, authentication,
  * malformed bodies, Plaid errors passing through, and the gateway's rate limits.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newGatewayToken } from '../../src/tenancy/tokens';
-import type { RateLimitDecision, RateLimiter, RateLimitRequest } from '../../src/ratelimit/limiter';
 import { expectPlaidError } from '../support/plaid-spec';
 import { OTHER_PLAID_CLIENT, startTestStack, type TestStack } from '../support/stack';
 import {
@@ -26,35 +25,18 @@ import {
   type TokenFixture,
 } from './fixtures';
 
-/** A limiter the tests steer: records every request, refuses when told to. */
-class ScriptedLimiter implements RateLimiter {
-  requests: RateLimitRequest[] = [];
-  next: RateLimitDecision = { allowed: true, headers: { RateLimit: 'limit=100, remaining=99, reset=60' } };
-  async take(request: RateLimitRequest): Promise<RateLimitDecision> {
-    this.requests.push(request);
-    return this.next;
-  }
-}
-
-const limiter = new ScriptedLimiter();
 let stack: TestStack;
 let partner: PartnerFixture;
 let fintech: FintechFixture;
 let token: TokenFixture;
 
 beforeAll(async () => {
-  stack = await startTestStack({ http: true, deps: { rateLimiter: limiter } });
-  partner = await createPartner(stack, {
-    rateLimits: { token: { '/processor/auth/get': { limit: 3, window_seconds: 60 } } },
-  });
+  stack = await startTestStack({ http: true });
+  partner = await createPartner(stack);
   fintech = await createFintech(stack);
   token = await importToken(stack, { partner, fintech });
 });
 afterAll(async () => stack?.close());
-beforeEach(() => {
-  limiter.requests = [];
-  limiter.next = { allowed: true, headers: { RateLimit: 'limit=100, remaining=99, reset=60' } };
-});
 
 const authGet = (processorToken: string, who: { clientId: string; secret: string } = partner) =>
   post(stack, '/processor/auth/get', { processor_token: processorToken }, keys(who));
@@ -82,8 +64,10 @@ describe('tokens the partner may not use answer INVALID_PROCESSOR_TOKEN, whateve
       revoked: 'token_revoked',
     };
     const bodies: unknown[] = [];
+    const denialHeaders: Array<string | null> = [];
     for (const [name, presented, tokenId] of cases) {
       const res = await authGet(presented);
+      denialHeaders.push(res.headers.get('ratelimit'));
       expect(res.status, name).toBe(400);
       expectPlaidError(res.body, { error_type: 'INVALID_INPUT', error_code: 'INVALID_PROCESSOR_TOKEN' });
       const { request_id, ...rest } = res.body;
@@ -103,7 +87,8 @@ describe('tokens the partner may not use answer INVALID_PROCESSOR_TOKEN, whateve
       if (name === 'other partner') expect(record.fintechId).toBeNull();
     }
     for (const body of bodies) expect(body).toEqual(bodies[0]);
-    expect(limiter.requests).toHaveLength(0); // denials never reach the limiter
+    // Denials never count in the rate limits (the RateLimit headers come only from a count).
+    for (const header of denialHeaders) expect(header).toBeNull();
   });
 
   it('refuses through the official SDK the same way', async () => {
@@ -174,10 +159,9 @@ describe('authentication', () => {
     const disabledToken = await importToken(stack, { partner: disabled, fintech });
     expect((await authGet(disabledToken.gatewayToken, disabled)).status).toBe(200);
     await disablePartner(stack, disabled);
-    limiter.requests = [];
     const res = await authGet(disabledToken.gatewayToken, disabled);
     expectPlaidError(res.body, { error_code: 'INVALID_API_KEYS' });
-    expect(limiter.requests).toHaveLength(0);
+    expect(res.headers.get('ratelimit')).toBeNull();
   });
 });
 
@@ -201,7 +185,7 @@ describe('malformed bodies get INVALID_REQUEST and never go upstream', () => {
     const res = await post(stack, path, body, keys(partner));
     expect(res.status).toBe(400);
     expectPlaidError(res.body, { error_type: 'INVALID_REQUEST', error_code: code });
-    expect(limiter.requests).toHaveLength(0);
+    expect(res.headers.get('ratelimit')).toBeNull();
     // An unreadable body is refused before authentication (no audited principal yet).
     if (code === 'INVALID_BODY') return;
     const record = await auditRecordFor(stack, res.body.request_id);
@@ -260,47 +244,45 @@ describe("Plaid's errors pass through with the gateway's request_id", () => {
 });
 
 describe('gateway rate limits', () => {
-  it("consults the limiter with the partner's overrides and sends its headers", async () => {
-    const res = await authGet(token.gatewayToken);
-    expect(res.status).toBe(200);
-    expect(res.headers.get('ratelimit')).toBe('limit=100, remaining=99, reset=60');
-    expect(limiter.requests).toEqual([
-      {
-        partnerId: partner.partnerId,
-        tokenId: token.tokenId,
-        endpoint: '/processor/auth/get',
-        overrides: { token: { '/processor/auth/get': { limit: 3, window_seconds: 60 } } },
+  let limited: PartnerFixture;
+  let limitedToken: TokenFixture;
+  beforeAll(async () => {
+    limited = await createPartner(stack, {
+      rateLimits: {
+        token: { '/processor/auth/get': { limit: 3, window_seconds: 60 } },
+        partner: { '/processor/signal/evaluate': { limit: 1, window_seconds: 60 } },
       },
-    ]);
+    });
+    limitedToken = await importToken(stack, { partner: limited, fintech });
+  });
+
+  it("counts with the partner's overrides and sends the RateLimit headers", async () => {
+    const res = await authGet(limitedToken.gatewayToken, limited);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('ratelimit')).toMatch(/^limit=3, remaining=2, reset=\d+$/);
+    expect(res.headers.get('ratelimit-policy')).toBe('3;w=60, 12000;w=60');
   });
 
   it('answers 429 RATE_LIMIT_EXCEEDED with the endpoint code and headers, and records the scope', async () => {
-    limiter.next = {
-      allowed: false,
-      scope: 'token',
-      errorCode: 'AUTH_LIMIT',
-      retryAfterSeconds: 12,
-      headers: { 'Retry-After': '12', RateLimit: 'limit=3, remaining=0, reset=12', 'RateLimit-Policy': '3;w=60' },
-    };
-    const { body, headers } = await expectSdkError(partnerSdk(stack, partner).processorAuthGet({ processor_token: token.gatewayToken }), {
-      status: 429,
-      error_type: 'RATE_LIMIT_EXCEEDED',
-      error_code: 'AUTH_LIMIT',
-    });
-    expect(headers['retry-after']).toBe('12');
-    expect(headers['ratelimit-policy']).toBe('3;w=60');
+    while ((await authGet(limitedToken.gatewayToken, limited)).status === 200) {
+      /* spend the token's 3 calls */
+    }
+    const { body, headers } = await expectSdkError(
+      partnerSdk(stack, limited).processorAuthGet({ processor_token: limitedToken.gatewayToken }),
+      { status: 429, error_type: 'RATE_LIMIT_EXCEEDED', error_code: 'AUTH_LIMIT' },
+    );
+    expect(Number(headers['retry-after'])).toBeGreaterThan(0);
+    expect(headers['ratelimit']).toMatch(/^limit=3, remaining=0, reset=\d+$/);
+    expect(headers['ratelimit-policy']).toBe('3;w=60, 12000;w=60');
     const record = await auditRecordFor(stack, body.request_id);
     expect(record).toMatchObject({ decision: 'deny', reason: 'rate_limited_token', httpStatus: 429, plaidStatus: null });
   });
 
-  it('uses RATE_LIMIT when no endpoint code is given and records a partner-scope refusal', async () => {
-    limiter.next = { allowed: false, scope: 'partner', headers: { 'Retry-After': '1' } };
-    const res = await post(
-      stack,
-      '/processor/signal/evaluate',
-      { processor_token: token.gatewayToken, client_transaction_id: 't', amount: 1 },
-      keys(partner),
-    );
+  it('uses RATE_LIMIT where Plaid names no code, and records a partner-scope refusal', async () => {
+    const evaluate = () =>
+      post(stack, '/processor/signal/evaluate', { processor_token: limitedToken.gatewayToken, client_transaction_id: 't', amount: 1 }, keys(limited));
+    expect((await evaluate()).status).toBe(200);
+    const res = await evaluate();
     expect(res.status).toBe(429);
     expectPlaidError(res.body, { error_type: 'RATE_LIMIT_EXCEEDED', error_code: 'RATE_LIMIT' });
     expect((await auditRecordFor(stack, res.body.request_id)).reason).toBe('rate_limited_partner');

@@ -1,36 +1,63 @@
 /**
- * Pure parts of the rate limiter: default policy, overrides, error codes,
- * header formatting, the 429 error. No database.
+ * The rate limiter's policy: defaults, overrides as the database resolves them
+ * (gw_rate_buckets, the one place they are resolved), error codes, header
+ * formatting, the 429 error.
  */
-import { describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/database';
+import { openTestDatabase, type TestDatabase } from '../support/db';
 import { PARTNER_ENDPOINTS } from '../../src/plaid/schemas/endpoints';
 import { rateLimitError } from '../../src/ratelimit/limiter';
 import { rateLimitHeaders, secondsUntil, tightest } from '../../src/ratelimit/headers';
 import {
   DEFAULT_RATE_LIMITS,
   errorCodeFor,
+  defaultsFor,
   rateLimitConfigSchema,
-  resolvePolicy,
+  type RateLimitRule,
 } from '../../src/ratelimit/policy';
 
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await openTestDatabase();
+});
+afterAll(async () => db?.close());
+
+/** The rules that apply to one call of `endpoint` for a partner with `overrides`, as the admission resolves them. */
+async function resolvePolicy(endpoint: string, overrides: unknown): Promise<{ partner?: RateLimitRule; token?: RateLimitRule }> {
+  const [row] = await queryRows<{ b: Record<string, { limit: number; window_seconds: number }> | string }>(
+    db.db,
+    sql`select gw_rate_buckets('ptn_x', 'tok_x', ${endpoint}, ${JSON.stringify(overrides ?? null)}::jsonb,
+          ${JSON.stringify(defaultsFor(endpoint))}::jsonb, 0, 0) as b`,
+  );
+  const buckets = typeof row!.b === 'string' ? JSON.parse(row!.b) : row!.b;
+  const out: { partner?: RateLimitRule; token?: RateLimitRule } = {};
+  for (const scope of ['partner', 'token'] as const) {
+    const b = buckets[scope];
+    if (b) out[scope] = { limit: b.limit, windowSeconds: b.window_seconds };
+  }
+  return out;
+}
+
 describe('default policy', () => {
-  it('covers every partner endpoint with a partner-scope limit', () => {
+  it('covers every partner endpoint with a partner-scope limit', async () => {
     for (const { path } of PARTNER_ENDPOINTS) {
-      expect(resolvePolicy(path, {}).partner, path).toBeDefined();
+      expect((await resolvePolicy(path, {})).partner, path).toBeDefined();
     }
   });
 
-  it("mirrors Plaid's Production per-client and per-Item rows", () => {
-    expect(resolvePolicy('/processor/auth/get', {})).toEqual({
+  it("mirrors Plaid's Production per-client and per-Item rows", async () => {
+    expect(await resolvePolicy('/processor/auth/get', {})).toEqual({
       partner: { limit: 12_000, windowSeconds: 60 },
       token: { limit: 15, windowSeconds: 60 },
     });
-    expect(resolvePolicy('/processor/balance/get', {})).toEqual({
+    expect(await resolvePolicy('/processor/balance/get', {})).toEqual({
       partner: { limit: 1_200, windowSeconds: 60 },
       token: { limit: 5, windowSeconds: 60 },
     });
-    expect(resolvePolicy('/processor/transactions/sync', {}).token).toEqual({ limit: 50, windowSeconds: 60 });
-    expect(resolvePolicy('/processor/signal/decision/report', {}).token).toBeUndefined();
+    expect((await resolvePolicy('/processor/transactions/sync', {})).token).toEqual({ limit: 50, windowSeconds: 60 });
+    expect((await resolvePolicy('/processor/signal/decision/report', {})).token).toBeUndefined();
   });
 
   it('gives signal evaluate a per-second partner limit and a per-hour token limit', () => {
@@ -40,29 +67,29 @@ describe('default policy', () => {
     });
   });
 
-  it('has no limits for a path that is not a partner endpoint', () => {
-    expect(resolvePolicy('/processor/unknown', {})).toEqual({});
+  it('has no limits for a path that is not a partner endpoint', async () => {
+    expect(await resolvePolicy('/processor/unknown', {})).toEqual({});
   });
 });
 
 describe('overrides', () => {
-  it('replace the default for that path and scope only', () => {
-    const policy = resolvePolicy('/processor/auth/get', {
+  it('replace the default for that path and scope only', async () => {
+    const policy = await resolvePolicy('/processor/auth/get', {
       partner: { '/processor/auth/get': { limit: 3, window_seconds: 10 } },
     });
     expect(policy).toEqual({ partner: { limit: 3, windowSeconds: 10 }, token: { limit: 15, windowSeconds: 60 } });
-    expect(resolvePolicy('/processor/balance/get', { partner: { '/processor/auth/get': { limit: 3, window_seconds: 10 } } }))
-      .toEqual(resolvePolicy('/processor/balance/get', {}));
+    expect(await resolvePolicy('/processor/balance/get', { partner: { '/processor/auth/get': { limit: 3, window_seconds: 10 } } }))
+      .toEqual(await resolvePolicy('/processor/balance/get', {}));
   });
 
-  it('can add a scope the defaults leave out', () => {
-    const policy = resolvePolicy('/processor/signal/return/report', {
+  it('can add a scope the defaults leave out', async () => {
+    const policy = await resolvePolicy('/processor/signal/return/report', {
       token: { '/processor/signal/return/report': { limit: 2, window_seconds: 60 } },
     });
     expect(policy.token).toEqual({ limit: 2, windowSeconds: 60 });
   });
 
-  it('ignore malformed entries, keeping the default', () => {
+  it('ignore malformed entries, keeping the default', async () => {
     const overrides = {
       token: {
         '/processor/auth/get': { limit: -1, window_seconds: 60 },
@@ -70,10 +97,10 @@ describe('overrides', () => {
         '/processor/transactions/sync': { limit: 5, window_seconds: 0 },
       },
     };
-    expect(resolvePolicy('/processor/auth/get', overrides).token).toEqual({ limit: 15, windowSeconds: 60 });
-    expect(resolvePolicy('/processor/balance/get', overrides).token).toEqual({ limit: 5, windowSeconds: 60 });
-    expect(resolvePolicy('/processor/transactions/sync', overrides).token).toEqual({ limit: 50, windowSeconds: 60 });
-    expect(resolvePolicy('/processor/auth/get', null as never).token).toEqual({ limit: 15, windowSeconds: 60 });
+    expect((await resolvePolicy('/processor/auth/get', overrides)).token).toEqual({ limit: 15, windowSeconds: 60 });
+    expect((await resolvePolicy('/processor/balance/get', overrides)).token).toEqual({ limit: 5, windowSeconds: 60 });
+    expect((await resolvePolicy('/processor/transactions/sync', overrides)).token).toEqual({ limit: 50, windowSeconds: 60 });
+    expect((await resolvePolicy('/processor/auth/get', null as never)).token).toEqual({ limit: 15, windowSeconds: 60 });
   });
 
   it('are validated by rateLimitConfigSchema for the admin API', () => {

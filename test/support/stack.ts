@@ -36,6 +36,9 @@ export function testConfig(overrides: Record<string, string> = {}): GatewayConfi
       GATEWAY_ADMIN_KEY: `test_admin_${base64url(randomBytes(24))}`,
       GATEWAY_ENCRYPTION_KEY: `t1:${btoa(String.fromCharCode(...randomBytes(32)))}`,
       LOG_LEVEL: 'silent',
+      // No background sweep in tests (it would add statements at random moments);
+      // tests that need it run foldStaleIntents() or the real server.
+      AUDIT_INTENT_SWEEP_MS: '0',
       ...overrides,
     }),
   );

@@ -6,6 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../../src/db/database';
+import { requestId } from '../../src/lib/ids';
+import { PARTNER_ENDPOINTS, type Product } from '../../src/plaid/schemas';
+import type { Admission } from '../../src/tenancy/admission';
 import { bearer, call, startTestStack, TEST_PLAID_CLIENT, type StackOptions, type TestStack } from '../support/stack';
 
 export type Body = Record<string, any>;
@@ -39,6 +42,38 @@ export async function createFintechApi(stack: TestStack, name = 'Acme Pay'): Pro
   const res = await admin(stack, 'POST', '/admin/fintechs', { name });
   if (res.status !== 201) throw new Error(`fintech create failed: ${JSON.stringify(res.body)}`);
   return { id: res.body.fintech_id, clientId: res.body.client_id, secret: res.body.secret, body: res.body };
+}
+
+/**
+ * One admission of a partner call, straight through the gateway's admission
+ * statement (what every partner call runs first): for tests of the decision
+ * itself. An allowed admission counts in the rate limits and leaves an audit
+ * intent, as a real call does.
+ */
+export function admitCall(
+  stack: TestStack,
+  partner: Pick<Client, 'clientId' | 'secret'>,
+  gatewayToken: string,
+  product: Product = 'auth',
+): Promise<Admission> {
+  const endpoint = PARTNER_ENDPOINTS.find((e) => e.product === product)?.path ?? '/processor/auth/get';
+  return stack.deps.admissions.admit({
+    clientId: partner.clientId,
+    secret: partner.secret,
+    gatewayToken,
+    endpoint,
+    product,
+    at: Date.now(),
+    intent: {
+      requestId: requestId(),
+      occurredAt: new Date().toISOString(),
+      method: 'POST',
+      product,
+      clientIp: null,
+      userAgent: null,
+      details: {},
+    },
+  });
 }
 
 /** A fresh stack with one partner and one fintech made through the operator API (most fintech tests start here). */

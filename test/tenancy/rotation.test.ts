@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partners, processorTokens } from '../../src/db/schema';
 import { Keyring } from '../../src/tenancy/crypto';
-import { decidePartnerCall, unsealForCall } from '../../src/tenancy/decision';
+import { unsealForCall } from '../../src/tenancy/admission';
 import { rotateKeys, sealedKeyUsage } from '../../src/tenancy/rotation';
 import { startTestStack, type TestStack } from '../support/stack';
-import { createFintechApi, createPartnerApi, importApi } from './fixtures';
+import { admitCall, createFintechApi, createPartnerApi, importApi } from './fixtures';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -38,12 +38,12 @@ describe('rotateKeys()', () => {
     // Only the new key from now on: every token still opens to its raw value.
     const onlyNew = new Keyring([next]);
     for (const t of tokens) {
-      const d = await decidePartnerCall(stack.deps.db, { partnerId: partner.id, gatewayToken: t.gatewayToken, product: 'auth' });
-      expect(d.allowed).toBe(true);
-      if (!d.allowed) continue;
-      expect(await unsealForCall(onlyNew, d.facts)).toMatchObject({ rawToken: t.raw, plaidSecret });
+      const d = await admitCall(stack, partner, t.gatewayToken);
+      expect(d.outcome).toBe('allowed');
+      if (d.outcome !== 'allowed') continue;
+      expect(await unsealForCall(onlyNew, d)).toMatchObject({ rawToken: t.raw, plaidSecret });
       // ...and the old key alone no longer can.
-      await expect(unsealForCall(new Keyring([oldKey]), d.facts)).rejects.toThrow();
+      await expect(unsealForCall(new Keyring([oldKey]), d)).rejects.toThrow();
     }
 
     // A second run has nothing to do.
