@@ -1,3 +1,4 @@
+import { intentGraceMs } from './audit/intents';
 import { z } from 'zod';
 
 /**
@@ -38,6 +39,11 @@ export const EnvSchema = z.object({
   DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /** How often a Node gateway folds audit intents left without an outcome (0: never). */
   AUDIT_INTENT_SWEEP_MS: z.coerce.number().int().min(0).default(30_000),
+  /**
+   * Age past which an intent without an outcome is folded as outcome_unknown.
+   * Default: longer than any call can last (see src/audit/intents.ts).
+   */
+  AUDIT_INTENT_GRACE_MS: z.coerce.number().int().min(0).optional(),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
 });
 
@@ -66,6 +72,8 @@ export interface GatewayConfig {
   databaseTimeoutMs: number;
   /** Interval of the Node audit intent sweep (ms; 0 = off). */
   intentSweepMs: number;
+  /** Age (ms) past which an intent without an outcome is folded. */
+  intentGraceMs: number;
   upstreamTimeoutMs: number;
   logLevel: Env['LOG_LEVEL'];
 }
@@ -162,6 +170,9 @@ export function buildConfig(env: Env, devKeys?: { adminKey: string; encryptionKe
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
     databaseTimeoutMs: env.DATABASE_TIMEOUT_MS,
     intentSweepMs: env.AUDIT_INTENT_SWEEP_MS,
+    intentGraceMs:
+      env.AUDIT_INTENT_GRACE_MS ??
+      intentGraceMs({ upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS, databaseTimeoutMs: env.DATABASE_TIMEOUT_MS }),
     logLevel: env.LOG_LEVEL,
   };
 }

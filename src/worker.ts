@@ -6,7 +6,7 @@
  */
 import type { Context } from 'hono';
 import { createApp } from './app';
-import { foldStaleIntents, intentGraceMs } from './audit/intents';
+import { foldStaleIntents } from './audit/intents';
 import { createAuditWriter } from './audit/postgres-writer';
 import { buildConfig, type GatewayConfig, parseEnv } from './config';
 import type { AppDeps, AppEnv } from './context';
@@ -66,8 +66,7 @@ async function scheduled(_event: unknown, env: WorkerBindings, ctx: { waitUntil(
   const cfg = configFrom(env);
   const handle = openPostgres(env.HYPERDRIVE?.connectionString ?? cfg.databaseUrl!, { max: 1, prepare: false, fetchTypes: false });
   const audit = createAuditWriter(handle.db, { groupCommit: false, timeoutMs: cfg.databaseTimeoutMs });
-  const graceMs = intentGraceMs({ upstreamTimeoutMs: cfg.upstreamTimeoutMs, databaseTimeoutMs: cfg.databaseTimeoutMs });
-  ctx.waitUntil(foldStaleIntents(handle.db, audit, { graceMs }));
+  ctx.waitUntil(foldStaleIntents(handle.db, audit, { graceMs: cfg.intentGraceMs }));
 }
 
 export default {

@@ -38,12 +38,14 @@ interface IntentRow extends Record<string, unknown> {
 }
 
 /**
- * How old an intent must be before it is folded: longer than any call can
- * last (the upstream call with its retry, plus the admission and audit
- * statements with their bounds), with room to spare.
+ * How old an intent must be before it is folded by default: longer than any
+ * call can last (the upstream call's one deadline, retry included, plus the
+ * admission and audit statements, each bounded by the database timeout and the
+ * cancel slack), with room to spare. Folding sooner is harmless but noisy: a
+ * call still running would get both an outcome_unknown record and its outcome.
  */
 export function intentGraceMs(bounds: { upstreamTimeoutMs: number; databaseTimeoutMs: number }): number {
-  return 2 * bounds.upstreamTimeoutMs + 4 * bounds.databaseTimeoutMs + 5_000;
+  return bounds.upstreamTimeoutMs + 2 * (bounds.databaseTimeoutMs + 1_000) + 5_000;
 }
 
 /** Folds up to `limit` intents older than `graceMs` into the chain; answers how many were examined. */

@@ -1,4 +1,4 @@
-import { intentGraceMs, startIntentSweeper } from '../audit/intents';
+import { startIntentSweeper } from '../audit/intents';
 import { createAuditWriter } from '../audit/postgres-writer';
 import type { AuditSink } from '../audit/writer';
 import { parseEnv, type GatewayConfig } from '../config';
@@ -60,8 +60,7 @@ export function buildNodeDeps(
  */
 function withIntentSweep(config: GatewayConfig, handle: DatabaseHandle, audit: AuditSink, log: Logger): AuditSink {
   if (config.intentSweepMs <= 0) return audit;
-  const graceMs = intentGraceMs({ upstreamTimeoutMs: config.upstreamTimeoutMs, databaseTimeoutMs: config.databaseTimeoutMs });
-  const stop = startIntentSweeper(handle.db, audit, { graceMs, intervalMs: config.intentSweepMs, log });
+  const stop = startIntentSweeper(handle.db, audit, { graceMs: config.intentGraceMs, intervalMs: config.intentSweepMs, log });
   return {
     append: (record) => audit.append(record),
     close: async () => {

@@ -26,20 +26,38 @@ afterEach(async () => {
 });
 
 /** Counts transactions begun on a database handle. */
-function countingDb(db: Database): { db: Database; transactions: () => number } {
-  let count = 0;
-  const proxy = new Proxy(db, {
+/**
+ * The database handle with its driver wrapped: `before()` runs before every
+ * statement sent through the driver (the writer's append statement goes there,
+ * not through drizzle's query builder) and may throw to fail it.
+ */
+function wrapDriver(db: Database, before: () => void): Database {
+  const client = (db as unknown as { $client: Record<string, unknown> }).$client;
+  const driver = new Proxy(client, {
     get(target, prop, receiver) {
-      if (prop === 'transaction') {
+      const value = Reflect.get(target, prop, receiver);
+      if ((prop === 'unsafe' || prop === 'query') && typeof value === 'function') {
         return (...args: unknown[]) => {
-          count += 1;
-          return (target.transaction as (...a: unknown[]) => unknown).apply(target, args);
+          try {
+            before();
+          } catch (err) {
+            return Promise.reject(err);
+          }
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       }
-      return Reflect.get(target, prop, receiver);
+      return value;
     },
   });
-  return { db: proxy, transactions: () => count };
+  return new Proxy(db, {
+    get: (target, prop, receiver) => (prop === '$client' ? driver : Reflect.get(target, prop, receiver)),
+  });
+}
+
+/** Counts the statements (each one transaction) the writer sends. */
+function countingDb(db: Database): { db: Database; transactions: () => number } {
+  let count = 0;
+  return { db: wrapDriver(db, () => void (count += 1)), transactions: () => count };
 }
 
 /** The database's message of a failed query (drizzle wraps it as the cause). */
@@ -280,11 +298,8 @@ describe('one total order under concurrency', () => {
   it('a failed transaction rejects every append of its batch; the next batch goes through', async () => {
     const handle = await fresh();
     let fail = true;
-    const flaky = new Proxy(handle.db, {
-      get(target, prop, receiver) {
-        if (prop === 'transaction' && fail) return async () => Promise.reject(new Error('connection lost'));
-        return Reflect.get(target, prop, receiver);
-      },
+    const flaky = wrapDriver(handle.db, () => {
+      if (fail) throw new Error('connection lost');
     });
     const writer = createAuditWriter(flaky);
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => writer.append(record())));

@@ -7,22 +7,17 @@
  * Always the real Postgres (a counting proxy needs a wire protocol; PGlite has
  * none): DATABASE_URL's server, else the local one, as in the workerd suite.
  */
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runMigrations } from '../../src/db/migrate';
 import { openPostgres } from '../../src/db/postgres';
-import type { TestDatabase } from '../support/db';
+import { scratchPostgres, type TestDatabase } from '../support/db';
 import { startStatementCounter, type StatementCounter } from '../support/pg-counter';
-import { serverUrl, withDatabase } from '../support/pg-url';
 import { startTestStack, type TestStack } from '../support/stack';
 import { createFintech, createPartner, importToken, keys, post, revokeToken, type FintechFixture, type PartnerFixture } from './fixtures';
 
 const MAX_STATEMENTS = 2;
 const MAX_ROUND_TRIPS = 2;
 
-const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-const name = `gw_sc_${process.pid}_${Date.now()}`;
-let admin: postgres.Sql;
+let scratch: Awaited<ReturnType<typeof scratchPostgres>>;
 let counter: StatementCounter;
 let db: TestDatabase;
 let stack: TestStack;
@@ -30,14 +25,8 @@ let partner: PartnerFixture;
 let fintech: FintechFixture;
 
 beforeAll(async () => {
-  admin = postgres(serverUrl(base), { max: 1, onnotice: () => {}, connect_timeout: 5 });
-  await admin.unsafe(`create database ${name}`);
-  const url = withDatabase(base, name);
-  const migrator = openPostgres(url, { max: 1 });
-  await runMigrations(migrator);
-  await migrator.close();
-
-  counter = await startStatementCounter(url);
+  scratch = await scratchPostgres('gw_sc');
+  counter = await startStatementCounter(scratch.url);
   db = { ...openPostgres(counter.url, { max: 10 }), url: counter.url };
   stack = await startTestStack({ db, http: true });
   partner = await createPartner(stack);
@@ -48,8 +37,7 @@ afterAll(async () => {
   await stack?.close();
   await db?.close();
   await counter?.close();
-  await admin?.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
-  await admin?.end();
+  await scratch?.drop();
 });
 
 /** Resolves once no statement has reached the database for `quietMs`. */

@@ -8,6 +8,7 @@ import postgres from 'postgres';
 import { inject } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database';
 import { wrapPglite } from '../../src/db/pglite';
+import { runMigrations } from '../../src/db/migrate';
 import { openPostgres } from '../../src/db/postgres';
 import { serverUrl, withDatabase } from './pg-url';
 
@@ -48,4 +49,27 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   const url = withDatabase(databaseUrl, name);
   const handle = openPostgres(url, { max: 10 });
   return { ...handle, url };
+}
+
+/**
+ * A fresh migrated database on a real Postgres server, whichever database the
+ * run uses (DATABASE_URL's server, else the local one): for the tests that need
+ * Postgres itself (a wire protocol to count, a second session holding a lock).
+ */
+export async function scratchPostgres(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `${prefix}_${process.pid}_${Date.now()}_${counter++}`;
+  const admin = postgres(serverUrl(base), { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  await admin.unsafe(`create database ${name}`);
+  const url = withDatabase(base, name);
+  const migrator = openPostgres(url, { max: 1 });
+  await runMigrations(migrator);
+  await migrator.close();
+  return {
+    url,
+    async drop() {
+      await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
+      await admin.end();
+    },
+  };
 }
