@@ -37,7 +37,7 @@ import { join } from 'node:path';
 import { EnvSchema } from '../src/config';
 import { type BenchDatabase, openBenchDatabase } from './lib/database';
 import { type LoadResult, type LoadSpec, runLoad } from './lib/load';
-import { assertAlive, freePorts, installSignalHandlers, sleep, spawnService, stopAll, waitForHttp } from './lib/processes';
+import { assertAlive, cpuTimes, freePorts, installSignalHandlers, sleep, spawnService, stopAll, waitForHttp } from './lib/processes';
 import {
   evaluateTargets,
   markdown,
@@ -195,7 +195,15 @@ async function main(): Promise<number> {
  */
 async function measure(name: string, spec: LoadSpec): Promise<LoadResult> {
   assertAlive();
+  const cpuBefore = cpuTimes();
   const r = await runLoad(spec);
+  const cpuAfter = cpuTimes();
+  r.cpuMs = Object.fromEntries(
+    Object.entries(cpuAfter).map(([name, after]) => {
+      const before = cpuBefore[name];
+      return [name, after !== null && before != null ? Math.round(after - before) : null];
+    }),
+  );
   assertAlive();
   await drain(spec);
   const bad = r.non2xx || r.errors ? `  !!! ${r.non2xx} non-2xx, ${r.errors} errors` : '';

@@ -51,6 +51,8 @@ export interface LoadResult {
   statusCodes: Record<string, number>;
   /** The first few error messages, to show what went wrong. */
   errorSamples: string[];
+  /** CPU ms each server process used during the run (filled in by the caller). */
+  cpuMs?: Record<string, number | null>;
 }
 
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {

@@ -5,7 +5,8 @@
  * `stopAll()` in a finally, on SIGINT/SIGTERM, and SIGKILL on process exit
  * as the last resort. Every wait is bounded.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export interface Service {
@@ -40,6 +41,36 @@ export function spawnService(name: string, script: string, env: NodeJS.ProcessEn
   child.stderr!.on('data', forward);
   services.push(service);
   return service;
+}
+
+/**
+ * CPU time (user + system, ms) each service has used so far, from
+ * /proc/<pid>/stat (Linux; clock-tick resolution, 10 ms): null elsewhere.
+ */
+export function cpuTimes(): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const s of services) {
+    try {
+      const stat = readFileSync(`/proc/${s.child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out[s.name] = ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+    } catch {
+      out[s.name] = null;
+    }
+  }
+  return out;
+}
+
+let ticks: number | undefined;
+function clockTicks(): number {
+  if (ticks === undefined) {
+    try {
+      ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticks = 100;
+    }
+  }
+  return ticks;
 }
 
 /** Throws if any service has exited: its numbers would be meaningless. */

@@ -8,10 +8,11 @@ import { lineChart } from './svg-plot';
 
 export type PathKey = 'emulator' | 'bare' | 'gateway';
 
-export const PATHS: ReadonlyArray<{ key: PathKey; label: string; color: string }> = [
-  { key: 'emulator', label: 'emulator (upstream alone)', color: '#1f77b4' },
-  { key: 'bare', label: 'bare proxy', color: '#2ca02c' },
-  { key: 'gateway', label: 'gateway (everything on)', color: '#d62728' },
+/** `service`: the name of the path's own server process (lib/processes.ts). */
+export const PATHS: ReadonlyArray<{ key: PathKey; label: string; color: string; service: string }> = [
+  { key: 'emulator', label: 'emulator (upstream alone)', color: '#1f77b4', service: 'emulator' },
+  { key: 'bare', label: 'bare proxy', color: '#2ca02c', service: 'bare proxy' },
+  { key: 'gateway', label: 'gateway (everything on)', color: '#d62728', service: 'gateway' },
 ];
 
 /** 'saturation' or 'rate_<offered req/s>'. */
@@ -34,6 +35,8 @@ export interface Summary {
   p90: number;
   p99: number;
   max: number;
+  /** CPU ms the path's own server process used per response (NaN where unknown). */
+  cpuPerResponse: number;
   responses: number;
   non2xx: number;
   errors: number;
@@ -73,7 +76,7 @@ export interface Target {
 
 export function summarize(rounds: Round[], measures: MeasureKey[]): Record<PathKey, Record<MeasureKey, Summary>> {
   const out = {} as Record<PathKey, Record<MeasureKey, Summary>>;
-  for (const { key } of PATHS) {
+  for (const { key, service } of PATHS) {
     out[key] = {};
     for (const m of measures) {
       const runs = rounds.map((r) => r.results[key]?.[m]).filter((x): x is LoadResult => x !== undefined);
@@ -85,6 +88,7 @@ export function summarize(rounds: Round[], measures: MeasureKey[]): Record<PathK
         p90: median(runs.map((r) => r.p90)),
         p99: median(runs.map((r) => r.p99)),
         max: median(runs.map((r) => r.max)),
+        cpuPerResponse: median(runs.map((r) => (r.cpuMs?.[service] ?? Number.NaN) / r.responses)),
         responses: sum((r) => r.responses),
         non2xx: sum((r) => r.non2xx),
         errors: sum((r) => r.errors),
@@ -155,12 +159,14 @@ export function tables(run: RunRecord): string {
     `### Saturation: ${settings.connections} connections, ${settings.durationSeconds} s, median of ${nRounds(settings.rounds)}`,
     '',
     mdTable(
-      ['path', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'responses', 'non-2xx', 'errors'],
+      ['path', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'server CPU ms/req', 'responses', 'non-2xx', 'errors'],
       PATHS.map(({ key, label }) => {
         const s = medians[key][SATURATION]!;
-        return [label, int(s.rps), ms(s.p50), ms(s.p90), ms(s.p99), int(s.responses), String(s.non2xx), String(s.errors)];
+        return [label, int(s.rps), ms(s.p50), ms(s.p90), ms(s.p99), ms(s.cpuPerResponse), int(s.responses), String(s.non2xx), String(s.errors)];
       }),
     ),
+    '',
+    'server CPU ms/req: CPU time of the path\'s own server process per response (the gateway row: the gateway process alone, not PostgreSQL, not the emulator).',
     '',
     `### Fixed offered rate: ${settings.durationSeconds} s each, up to ${settings.connections} connections, ${settings.pacing} pacing, median of ${nRounds(settings.rounds)}`,
     '',
@@ -209,6 +215,7 @@ export function markdown(run: RunRecord): string {
     '### Ratios',
     '',
     `Gateway / bare proxy saturation throughput: **${(run.medians.gateway[SATURATION]!.rps / run.medians.bare[SATURATION]!.rps).toFixed(2)}x** (medians; per round: ${perRound}).`,
+    `Server CPU per request: gateway ${ms(run.medians.gateway[SATURATION]!.cpuPerResponse)} ms, bare proxy ${ms(run.medians.bare[SATURATION]!.cpuPerResponse)} ms (${(run.medians.gateway[SATURATION]!.cpuPerResponse / run.medians.bare[SATURATION]!.cpuPerResponse).toFixed(1)}x), emulator ${ms(run.medians.emulator[SATURATION]!.cpuPerResponse)} ms: less sensitive to a busy machine than req/s.`,
     `Bare proxy / emulator: ${(run.medians.bare[SATURATION]!.rps / run.medians.emulator[SATURATION]!.rps).toFixed(2)}x; gateway / emulator: ${(run.medians.gateway[SATURATION]!.rps / run.medians.emulator[SATURATION]!.rps).toFixed(2)}x.`,
     '',
     'Latency the gateway adds over the bare proxy (medians over rounds):',
