@@ -37,7 +37,7 @@ import { join } from 'node:path';
 import { EnvSchema } from '../src/config';
 import { type BenchDatabase, openBenchDatabase } from './lib/database';
 import { type LoadResult, type LoadSpec, runLoad } from './lib/load';
-import { assertAlive, cpuTimes, freePorts, installSignalHandlers, sleep, spawnService, stopAll, waitForHttp } from './lib/processes';
+import { assertAlive, cpuOfPid, cpuTimes, freePorts, installSignalHandlers, sleep, spawnService, stopAll, waitForHttp } from './lib/processes';
 import {
   evaluateTargets,
   markdown,
@@ -195,15 +195,14 @@ async function main(): Promise<number> {
  */
 async function measure(name: string, spec: LoadSpec): Promise<LoadResult> {
   assertAlive();
-  const cpuBefore = cpuTimes();
+  const pgPids = (await database?.backendPids?.()) ?? [];
+  const [servicesBefore, pgBefore] = [cpuTimes(), pgPids.map(cpuOfPid)];
   const r = await runLoad(spec);
-  const cpuAfter = cpuTimes();
-  r.cpuMs = Object.fromEntries(
-    Object.entries(cpuAfter).map(([name, after]) => {
-      const before = cpuBefore[name];
-      return [name, after !== null && before != null ? Math.round(after - before) : null];
-    }),
-  );
+  const [servicesAfter, pgAfter] = [cpuTimes(), pgPids.map(cpuOfPid)];
+  r.cpuMs = {
+    ...Object.fromEntries(Object.entries(servicesAfter).map(([name, after]) => [name, diff(servicesBefore[name], after)])),
+    postgres: sumDiff(pgBefore, pgAfter),
+  };
   assertAlive();
   await drain(spec);
   const bad = r.non2xx || r.errors ? `  !!! ${r.non2xx} non-2xx, ${r.errors} errors` : '';
@@ -212,6 +211,13 @@ async function measure(name: string, spec: LoadSpec): Promise<LoadResult> {
   );
   await sleep(250);
   return r;
+}
+
+const diff = (before: number | null | undefined, after: number | null) => (after !== null && before != null ? Math.round(after - before) : null);
+/** Summed over the processes seen both before and after; null when there were none. */
+function sumDiff(before: Array<number | null>, after: Array<number | null>): number | null {
+  const diffs = after.map((a, i) => diff(before[i], a)).filter((d): d is number => d !== null);
+  return diffs.length ? diffs.reduce((a, b) => a + b, 0) : null;
 }
 
 async function drain(spec: LoadSpec): Promise<void> {

@@ -16,6 +16,8 @@ export interface BenchDatabase {
   /** What to print: the URL without credentials, or the PGlite dir. */
   where: string;
   env: Record<string, string>;
+  /** The server processes serving the bench database (local PostgreSQL, fresh database only): their CPU is the database's share. */
+  backendPids?: () => Promise<number[]>;
   drop(): Promise<void>;
 }
 
@@ -53,6 +55,10 @@ export async function openBenchDatabase(source: NodeJS.ProcessEnv = process.env)
     kind: 'postgres (fresh database)',
     where: `postgres://127.0.0.1:5432/${name}`,
     env: { DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${name}` },
+    backendPids: async () => {
+      const rows = await admin<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${name}`;
+      return rows.map((r) => r.pid);
+    },
     drop: async () => {
       if (dropped) return;
       dropped = true;

@@ -49,16 +49,19 @@ export function spawnService(name: string, script: string, env: NodeJS.ProcessEn
  */
 export function cpuTimes(): Record<string, number | null> {
   const out: Record<string, number | null> = {};
-  for (const s of services) {
-    try {
-      const stat = readFileSync(`/proc/${s.child.pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out[s.name] = ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
-    } catch {
-      out[s.name] = null;
-    }
-  }
+  for (const s of services) out[s.name] = s.child.pid === undefined ? null : cpuOfPid(s.child.pid);
   return out;
+}
+
+/** CPU ms a process has used so far, or null (gone, or not Linux). */
+export function cpuOfPid(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+  } catch {
+    return null;
+  }
 }
 
 let ticks: number | undefined;

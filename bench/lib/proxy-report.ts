@@ -37,6 +37,8 @@ export interface Summary {
   max: number;
   /** CPU ms the path's own server process used per response (NaN where unknown). */
   cpuPerResponse: number;
+  /** CPU ms the bench database's PostgreSQL backends used per response (NaN where unknown). */
+  postgresCpuPerResponse: number;
   responses: number;
   non2xx: number;
   errors: number;
@@ -89,6 +91,7 @@ export function summarize(rounds: Round[], measures: MeasureKey[]): Record<PathK
         p99: median(runs.map((r) => r.p99)),
         max: median(runs.map((r) => r.max)),
         cpuPerResponse: median(runs.map((r) => (r.cpuMs?.[service] ?? Number.NaN) / r.responses)),
+        postgresCpuPerResponse: median(runs.map((r) => (r.cpuMs?.postgres ?? Number.NaN) / r.responses)),
         responses: sum((r) => r.responses),
         non2xx: sum((r) => r.non2xx),
         errors: sum((r) => r.errors),
@@ -159,14 +162,25 @@ export function tables(run: RunRecord): string {
     `### Saturation: ${settings.connections} connections, ${settings.durationSeconds} s, median of ${nRounds(settings.rounds)}`,
     '',
     mdTable(
-      ['path', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'server CPU ms/req', 'responses', 'non-2xx', 'errors'],
+      ['path', 'req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'server CPU ms/req', 'PostgreSQL CPU ms/req', 'responses', 'non-2xx', 'errors'],
       PATHS.map(({ key, label }) => {
         const s = medians[key][SATURATION]!;
-        return [label, int(s.rps), ms(s.p50), ms(s.p90), ms(s.p99), ms(s.cpuPerResponse), int(s.responses), String(s.non2xx), String(s.errors)];
+        return [
+          label,
+          int(s.rps),
+          ms(s.p50),
+          ms(s.p90),
+          ms(s.p99),
+          ms(s.cpuPerResponse),
+          key === 'gateway' ? ms(s.postgresCpuPerResponse) : '',
+          int(s.responses),
+          String(s.non2xx),
+          String(s.errors),
+        ];
       }),
     ),
     '',
-    'server CPU ms/req: CPU time of the path\'s own server process per response (the gateway row: the gateway process alone, not PostgreSQL, not the emulator).',
+    'CPU per response: the path\'s own server process (for the gateway: the gateway process alone, not the emulator behind it), and the PostgreSQL backends serving the bench database (fresh local database only; with PGlite the database runs inside the gateway process).',
     '',
     `### Fixed offered rate: ${settings.durationSeconds} s each, up to ${settings.connections} connections, ${settings.pacing} pacing, median of ${nRounds(settings.rounds)}`,
     '',
