@@ -291,7 +291,7 @@ export function errorBanner(problems: string[]): string {
 }
 
 function mdTable(headers: string[], rows: string[][]): string {
-  const numeric = headers.map((_, i) => rows.every((r) => /^[-+]?[\d,.]*$/.test(r[i] ?? '')));
+  const numeric = headers.map((_, i) => rows.every((r) => /^([-+]?[\d,.]*|n\/a)$/.test(r[i] ?? '')));
   return [
     `| ${headers.join(' | ')} |`,
     `|${numeric.map((n) => (n ? '---:' : '---')).join('|')}|`,
