@@ -12,18 +12,26 @@
 -- operator API validates overrides; this only keeps a malformed stored entry
 -- from failing calls (the default keeps applying).
 CREATE OR REPLACE FUNCTION gw_rate_rule(p_overrides jsonb, p_scope text, p_endpoint text, p_default jsonb)
-RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE
-    WHEN jsonb_typeof(o->'limit') = 'number' AND jsonb_typeof(o->'window_seconds') = 'number' THEN
-      CASE
-        WHEN (o->>'limit')::numeric % 1 = 0 AND (o->>'limit')::numeric BETWEEN 0 AND 2147483647
-          AND (o->>'window_seconds')::numeric % 1 = 0 AND (o->>'window_seconds')::numeric BETWEEN 1 AND 2147483
-        THEN jsonb_build_object('limit', (o->>'limit')::int, 'window_seconds', (o->>'window_seconds')::int)
-        ELSE p_default
-      END
-    ELSE p_default
-  END
-  FROM (SELECT CASE WHEN jsonb_typeof(p_overrides->p_scope) = 'object' THEN p_overrides->p_scope->p_endpoint END AS o) s
+RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  o jsonb;
+BEGIN
+  -- plpgsql, not SQL: a SQL function that is not inlined is planned again on
+  -- every call, and this runs for every bucket of every partner call.
+  IF jsonb_typeof(p_overrides->p_scope) <> 'object' THEN
+    RETURN p_default;
+  END IF;
+  o := p_overrides->p_scope->p_endpoint;
+  IF o IS NULL OR jsonb_typeof(o->'limit') IS DISTINCT FROM 'number'
+     OR jsonb_typeof(o->'window_seconds') IS DISTINCT FROM 'number' THEN
+    RETURN p_default;
+  END IF;
+  IF (o->>'limit')::numeric % 1 = 0 AND (o->>'limit')::numeric BETWEEN 0 AND 2147483647
+     AND (o->>'window_seconds')::numeric % 1 = 0 AND (o->>'window_seconds')::numeric BETWEEN 1 AND 2147483 THEN
+    RETURN jsonb_build_object('limit', (o->>'limit')::int, 'window_seconds', (o->>'window_seconds')::int);
+  END IF;
+  RETURN p_default;
+END
 $$;
 --> statement-breakpoint
 
@@ -66,7 +74,8 @@ $$;
 -- single or batched, on any instance, takes its counter locks in this one order
 -- first, so concurrent admissions may wait on each other but never deadlock.
 -- (ON CONFLICT DO UPDATE locks the existing row even when its WHERE is false.)
-CREATE OR REPLACE FUNCTION gw_rate_lock(p_buckets jsonb) RETURNS void LANGUAGE sql AS $$
+CREATE OR REPLACE FUNCTION gw_rate_lock(p_buckets jsonb) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
   INSERT INTO rate_limit_counters AS c (key, window_start, count, expires_at)
   SELECT k.key, k.window_start, 0, k.expires_at
   FROM (
@@ -78,7 +87,8 @@ CREATE OR REPLACE FUNCTION gw_rate_lock(p_buckets jsonb) RETURNS void LANGUAGE s
     ORDER BY b->>'key', (b->>'window_start')::bigint
   ) k
   ORDER BY left(k.key, 1) <> 't', k.key COLLATE "C", k.window_start
-  ON CONFLICT (key, window_start) DO UPDATE SET count = c.count WHERE false
+  ON CONFLICT (key, window_start) DO UPDATE SET count = c.count WHERE false;
+END
 $$;
 --> statement-breakpoint
 
@@ -137,7 +147,10 @@ $$;
 --> statement-breakpoint
 
 -- Deletes up to p_batch expired counters, skipping rows another transaction holds.
-CREATE OR REPLACE FUNCTION gw_rate_cleanup(p_now_ms bigint, p_batch int) RETURNS int LANGUAGE sql AS $$
+CREATE OR REPLACE FUNCTION gw_rate_cleanup(p_now_ms bigint, p_batch int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+  v_deleted int;
+BEGIN
   WITH gone AS (
     DELETE FROM rate_limit_counters d
     WHERE (d.key, d.window_start) IN (
@@ -147,7 +160,9 @@ CREATE OR REPLACE FUNCTION gw_rate_cleanup(p_now_ms bigint, p_batch int) RETURNS
       LIMIT p_batch
       FOR UPDATE SKIP LOCKED)
     RETURNING 1)
-  SELECT count(*)::int FROM gone
+  SELECT count(*)::int INTO v_deleted FROM gone;
+  RETURN v_deleted;
+END
 $$;
 --> statement-breakpoint
 
@@ -229,10 +244,11 @@ $$;
 --   2. lock the counter rows of every allowed call, in the one global order;
 --   3. count each allowed call in its buckets (gw_rate_take), in arrival order;
 --   4. for each call still allowed, write its audit intent: the committed
---      record, before anything goes to Plaid, that the call was sent.
+--      record, before anything goes to Plaid, that the call was sent;
+--   5. when p_cleanup_batch > 0, delete that many expired counters.
 -- A lock wait longer than p_lock_timeout_ms fails the statement (55P03).
 -- Returns one result per call, in order.
-CREATE OR REPLACE FUNCTION gw_admit(p_calls jsonb, p_lock_timeout_ms int) RETURNS jsonb LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION gw_admit(p_calls jsonb, p_lock_timeout_ms int, p_cleanup_batch int) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   v_n int := jsonb_array_length(p_calls);
   v_verdicts jsonb[] := '{}';
@@ -260,7 +276,9 @@ BEGIN
     v_buckets := array_append(v_buckets, v_b);
   END LOOP;
 
-  PERFORM gw_rate_lock(v_all);
+  IF jsonb_array_length(v_all) > 0 THEN
+    PERFORM gw_rate_lock(v_all);
+  END IF;
 
   FOR i IN 0 .. v_n - 1 LOOP
     v_call := p_calls->i;
@@ -285,6 +303,9 @@ BEGIN
     END IF;
     v_results := v_results || jsonb_build_array(v_verdict);
   END LOOP;
+  IF p_cleanup_batch > 0 AND v_n > 0 THEN
+    PERFORM gw_rate_cleanup((p_calls->0->>'now_ms')::bigint, p_cleanup_batch);
+  END IF;
   RETURN v_results;
 END
 $$;

@@ -103,6 +103,14 @@ export interface AdmissionOptions {
   /** Lock wait / statement bound in ms (default 5000): past it the call fails with API_ERROR. */
   timeoutMs?: number;
   skewAllowanceMs?: number;
+  /**
+   * Chance per call that its admission also deletes expired rate-limit
+   * counters, up to `cleanupBatch` each (default 1/100 and 500: at most two
+   * counter rows are created per call, so this keeps pace with no timer).
+   */
+  cleanupProbability?: number;
+  cleanupBatch?: number;
+  random?: () => number;
   log?: Pick<Logger, 'warn'>;
 }
 
@@ -148,10 +156,14 @@ interface AdmitResult {
 export function createAdmissions(db: Database, options: AdmissionOptions): Admissions {
   const timeoutMs = options.timeoutMs ?? 5_000;
   const skewMs = options.skewAllowanceMs ?? DEFAULT_SKEW_ALLOWANCE_MS;
-  const admit = statement(db, 'select gw_admit($1::text::jsonb, $2::int) as r');
+  const cleanupProbability = options.cleanupProbability ?? 0.01;
+  const cleanupBatch = options.cleanupBatch ?? 500;
+  const random = options.random ?? Math.random;
+  const admit = statement(db, 'select gw_admit($1::text::jsonb, $2::int, $3::int) as r');
   const batcher = new Batcher<AdmitCall, AdmitResult>(
     async (calls) => {
-      const rows = await admit([JSON.stringify(calls), timeoutMs], timeoutMs + CANCEL_SLACK_MS);
+      const cleanup = calls.filter(() => random() < cleanupProbability).length * cleanupBatch;
+      const rows = await admit([JSON.stringify(calls), timeoutMs, cleanup], timeoutMs + CANCEL_SLACK_MS);
       const results = jsonColumn<AdmitResult[]>(rows[0]?.r);
       if (!Array.isArray(results) || results.length !== calls.length) throw new Error('gw_admit answered no result per call');
       return results;
