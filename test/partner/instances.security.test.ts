@@ -20,10 +20,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { queryRows } from '../../src/db/database';
-import { openPostgres } from '../../src/db/postgres';
-import { base64url, randomBytes } from '../../src/lib/ids';
-import { openTestDatabase, usingPostgres, type TestDatabase } from '../support/db';
-import { startTestStack, type TestStack } from '../support/stack';
+import { usingPostgres } from '../support/db';
+import { startTestStack, startTwoInstances, type TestStack } from '../support/stack';
 import { admin } from '../tenancy/fixtures';
 import {
   ALL_PARTNER_PRODUCTS,
@@ -44,18 +42,10 @@ const ON = usingPostgres() ? 'Postgres, one pool per instance' : 'PGlite, one sh
 
 let a: TestStack;
 let b: TestStack;
-let second: TestDatabase | undefined;
+let instances: Awaited<ReturnType<typeof startTwoInstances>>;
 let fintech: FintechFixture;
 
 beforeAll(async () => {
-  // Same operator and encryption keys on both instances, as a real deployment has.
-  const env = {
-    GATEWAY_ADMIN_KEY: `test_admin_${base64url(randomBytes(24))}`,
-    GATEWAY_ENCRYPTION_KEY: `t1:${btoa(String.fromCharCode(...randomBytes(32)))}`,
-  };
-  const db = await openTestDatabase();
-  a = await startTestStack({ db, env, http: true });
-  if (usingPostgres()) second = { ...openPostgres(db.url!, { max: 10 }), url: db.url };
   // Instance B is built from its own evaluation of the gateway's modules (as a
   // second process would be): a cache kept at module level, not in deps, is
   // then not shared between the two instances either, so a cache that only the
@@ -63,16 +53,12 @@ beforeAll(async () => {
   vi.resetModules();
   const separate: typeof import('../support/stack') = await import('../support/stack');
   expect(separate.startTestStack).not.toBe(startTestStack);
-  b = await separate.startTestStack({ db: second ?? db, env, http: true, emulator: a.emulator });
+  instances = await startTwoInstances({ http: true, startSecond: separate.startTestStack });
+  ({ a, b } = instances);
   fintech = await createFintech(a);
 });
 
-afterAll(async () => {
-  await b?.close();
-  await a?.close();
-  await second?.close();
-  await a?.db.close();
-});
+afterAll(async () => instances?.close());
 
 type Product = 'auth' | 'balance';
 type Keys = { clientId: string; secret: string };

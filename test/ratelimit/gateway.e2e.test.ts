@@ -1,43 +1,29 @@
 /**
  * End to end: two gateway apps (two instances) on the same database, each with
- * the real limiter built by buildNodeDeps, partners calling through both at once.
+ * the real admission statement built by buildNodeDeps, partners calling through both at once.
  * Postgres: the second app has its own postgres.js pool. PGlite: both apps share
  * the one embedded instance (it cannot be opened twice).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres } from '../../src/db/postgres';
-import { base64url, randomBytes } from '../../src/lib/ids';
 import { createFintech, createPartner, importToken, keys, type FintechFixture } from '../partner/fixtures';
-import { openTestDatabase, usingPostgres, type TestDatabase } from '../support/db';
-import { call, startTestStack, type TestStack } from '../support/stack';
+import { usingPostgres } from '../support/db';
+import { call, startTwoInstances, type TestStack } from '../support/stack';
 
 const ON = usingPostgres() ? 'Postgres, two pools' : 'PGlite, one shared instance';
 const endpoint = '/processor/auth/get';
 
 let a: TestStack;
 let b: TestStack;
-let second: TestDatabase | undefined;
+let instances: Awaited<ReturnType<typeof startTwoInstances>>;
 let fintech: FintechFixture;
 
 beforeAll(async () => {
-  // Same keys on both instances, as a real deployment has.
-  const env = {
-    GATEWAY_ADMIN_KEY: `test_admin_${base64url(randomBytes(24))}`,
-    GATEWAY_ENCRYPTION_KEY: `t1:${btoa(String.fromCharCode(...randomBytes(32)))}`,
-  };
-  const db = await openTestDatabase();
-  a = await startTestStack({ db, env });
-  if (usingPostgres()) second = { ...openPostgres(db.url!, { max: 10 }), url: db.url };
-  b = await startTestStack({ db: second ?? db, env, emulator: a.emulator });
+  instances = await startTwoInstances();
+  ({ a, b } = instances);
   fintech = await createFintech(a);
 });
 
-afterAll(async () => {
-  await b?.close();
-  await a?.close();
-  await second?.close();
-  await a?.db.close();
-});
+afterAll(async () => instances?.close());
 
 describe(`limits through two gateway instances (${ON})`, () => {
   it("a partner limit of 12 admits exactly 12 of 40 simultaneous calls split over both instances; another partner is unaffected", async () => {

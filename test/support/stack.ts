@@ -12,6 +12,7 @@ import { base64url, randomBytes } from '../../src/lib/ids';
 import { createLogger } from '../../src/lib/logger';
 import { buildNodeDeps } from '../../src/node/deps';
 import { closeServer, listen } from '../../src/node/serve';
+import { openPostgres } from '../../src/db/postgres';
 import { openTestDatabase, type TestDatabase } from './db';
 
 export const TEST_PLAID_CLIENT: EmulatorClient = { clientId: 'test_plaid_client', secret: 'test_plaid_secret_value_000000' };
@@ -90,6 +91,37 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
       await deps.upstream.close?.();
       if (!options.db) await db.close();
       if (ownsEmulator) await emulator.close();
+    },
+  };
+}
+
+/**
+ * Two gateway instances on one database, with the same operator and encryption
+ * keys (as a real deployment has) and the same emulator behind them. Postgres:
+ * one connection pool per instance; PGlite (one in-process connection): the
+ * handle is shared. `startSecond` builds instance B (a test may pass a
+ * startTestStack from a fresh evaluation of the modules, so not even
+ * module-level state is shared).
+ */
+export async function startTwoInstances(
+  options: { http?: boolean; startSecond?: typeof startTestStack } = {},
+): Promise<{ a: TestStack; b: TestStack; close(): Promise<void> }> {
+  const env = {
+    GATEWAY_ADMIN_KEY: `test_admin_${base64url(randomBytes(24))}`,
+    GATEWAY_ENCRYPTION_KEY: `t1:${btoa(String.fromCharCode(...randomBytes(32)))}`,
+  };
+  const db = await openTestDatabase();
+  const a = await startTestStack({ db, env, http: options.http });
+  const second: TestDatabase | undefined = db.url ? { ...openPostgres(db.url, { max: 10 }), url: db.url } : undefined;
+  const b = await (options.startSecond ?? startTestStack)({ db: second ?? db, env, http: options.http, emulator: a.emulator });
+  return {
+    a,
+    b,
+    async close() {
+      await b.close();
+      await a.close();
+      await second?.close();
+      await db.close();
     },
   };
 }
