@@ -41,7 +41,7 @@ export interface AuditDraft {
   product?: string | null;
   decision?: 'allow' | 'deny' | 'error';
   reason?: string | null;
-  /** The admission wrote an audit intent for this request: the outcome record releases it. */
+  /** The admission may have written an audit intent for this request: the outcome record releases it. */
   intentWritten?: boolean;
   plaidRequestId?: string | null;
   plaidStatus?: number | null;

@@ -193,6 +193,10 @@ async function admit(
   const { clientId, secret } = await plaidCredentials(c);
   // The intent's fields exactly as the outcome record will hold them (scrubbed).
   const draft = prepareRecord(buildRecord(c, 0));
+  // The outcome record releases the call's intent. Set before admitting: an
+  // admission that timed out on our side may still have committed an intent,
+  // which must not be folded later as a call that reached Plaid.
+  audit.intentWritten = true;
   let admission: Admission;
   try {
     admission = await deps.admissions.admit({
@@ -238,7 +242,6 @@ async function admit(
     audit.reason = `rate_limited_${admission.limit.scope ?? 'partner'}`;
     throw rateLimitError(admission.limit);
   }
-  audit.intentWritten = true;
   return admission;
 }
 
