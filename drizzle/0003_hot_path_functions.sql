@@ -323,38 +323,55 @@ $$;
 --            whose outcome never came; another instance may have folded it).
 CREATE OR REPLACE FUNCTION gw_audit_append(p_records jsonb, p_lock_timeout_ms int) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-  r jsonb;
+  v_claimed text[];
   v_seq bigint;
   v_prev text;
-  v_hash text;
-  v_appended int := 0;
+  v_ord int[] := '{}';
+  v_seqs bigint[] := '{}';
+  v_prevs text[] := '{}';
+  v_hashes text[] := '{}';
+  r record;
 BEGIN
   PERFORM set_config('lock_timeout', p_lock_timeout_ms::text || 'ms', true);
   PERFORM pg_advisory_xact_lock(727274007);
+  -- Intents: the outcomes release theirs; folded records keep only the intents they claim.
+  DELETE FROM audit_intents WHERE request_id IN (SELECT e->>'release' FROM jsonb_array_elements(p_records) e WHERE e ? 'release');
+  WITH gone AS (
+    DELETE FROM audit_intents WHERE request_id IN (SELECT e->>'claim' FROM jsonb_array_elements(p_records) e WHERE e ? 'claim')
+    RETURNING request_id)
+  SELECT COALESCE(array_agg(request_id), '{}') INTO v_claimed FROM gone;
+
   SELECT e.seq, e.hash INTO v_seq, v_prev FROM audit_events e ORDER BY e.seq DESC LIMIT 1;
   v_seq := COALESCE(v_seq, 0);
   v_prev := COALESCE(v_prev, repeat('0', 64));
-  FOR r IN SELECT value FROM jsonb_array_elements(p_records) LOOP
-    IF r->>'claim' IS NOT NULL THEN
-      DELETE FROM audit_intents WHERE request_id = r->>'claim';
-      CONTINUE WHEN NOT FOUND;
-    ELSIF r->>'release' IS NOT NULL THEN
-      DELETE FROM audit_intents WHERE request_id = r->>'release';
-    END IF;
+  -- The chain is sequential: number and hash in order, then insert the batch in one statement.
+  FOR r IN SELECT e.value AS rec, e.ordinality::int AS ord FROM jsonb_array_elements(p_records) WITH ORDINALITY e LOOP
+    CONTINUE WHEN r.rec ? 'claim' AND NOT (r.rec->>'claim' = ANY (v_claimed));
     v_seq := v_seq + 1;
-    v_hash := encode(sha256(convert_to(v_prev || '{"seq":' || v_seq::text || (r->>'tail'), 'UTF8')), 'hex');
-    INSERT INTO audit_events (seq, occurred_at, request_id, actor_type, actor_id, partner_id, fintech_id, token_id,
-                              action, method, endpoint, product, decision, reason, http_status, plaid_request_id,
-                              plaid_status, latency_ms, client_ip, user_agent, details, prev_hash, hash)
-    VALUES (v_seq, (r->>'occurred_at')::timestamptz, r->>'request_id', r->>'actor_type', r->>'actor_id',
-            r->>'partner_id', r->>'fintech_id', r->>'token_id', r->>'action', r->>'method', r->>'endpoint',
-            r->>'product', r->>'decision', r->>'reason', (r->>'http_status')::int, r->>'plaid_request_id',
-            (r->>'plaid_status')::int, (r->>'latency_ms')::int, r->>'client_ip', r->>'user_agent',
-            COALESCE(r->'details', '{}'::jsonb), v_prev, v_hash);
-    v_prev := v_hash;
-    v_appended := v_appended + 1;
+    v_ord := array_append(v_ord, r.ord);
+    v_seqs := array_append(v_seqs, v_seq);
+    v_prevs := array_append(v_prevs, v_prev);
+    v_prev := encode(sha256(convert_to(v_prev || '{"seq":' || v_seq::text || (r.rec->>'tail'), 'UTF8')), 'hex');
+    v_hashes := array_append(v_hashes, v_prev);
   END LOOP;
-  RETURN jsonb_build_object('appended', v_appended, 'last_seq', v_seq);
+  INSERT INTO audit_events (seq, occurred_at, request_id, actor_type, actor_id, partner_id, fintech_id, token_id,
+                            action, method, endpoint, product, decision, reason, http_status, plaid_request_id,
+                            plaid_status, latency_ms, client_ip, user_agent, details, prev_hash, hash)
+  SELECT c.seq, x.occurred_at, x.request_id, x.actor_type, x.actor_id, x.partner_id, x.fintech_id, x.token_id,
+         x.action, x.method, x.endpoint, x.product, x.decision, x.reason, x.http_status, x.plaid_request_id,
+         x.plaid_status, x.latency_ms, x.client_ip, x.user_agent, COALESCE(x.details, '{}'::jsonb), c.prev_hash, c.hash
+  FROM unnest(v_ord, v_seqs, v_prevs, v_hashes) AS c(ord, seq, prev_hash, hash)
+  JOIN ROWS FROM (jsonb_to_recordset(p_records) AS (
+         occurred_at timestamptz, request_id text, actor_type text, actor_id text, partner_id text, fintech_id text,
+         token_id text, action text, method text, endpoint text, product text, decision text, reason text,
+         http_status int, plaid_request_id text, plaid_status int, latency_ms int, client_ip text, user_agent text,
+         details jsonb)) WITH ORDINALITY AS x(
+         occurred_at, request_id, actor_type, actor_id, partner_id, fintech_id, token_id, action, method, endpoint,
+         product, decision, reason, http_status, plaid_request_id, plaid_status, latency_ms, client_ip, user_agent,
+         details, ord)
+    ON x.ord = c.ord
+  ORDER BY c.seq;
+  RETURN jsonb_build_object('appended', cardinality(v_seqs), 'last_seq', v_seq);
 END
 $$;
 --> statement-breakpoint
