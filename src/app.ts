@@ -30,11 +30,11 @@ export function createApp(deps: AppDeps | ((c: Context<AppEnv>) => AppDeps)) {
     c.set('requestId', newRequestId());
     c.set('deps', resolve(c));
     await next();
-    c.header('x-request-id', c.var.requestId);
+    c.header('x-request-id', c.get('requestId'));
   });
   app.use('*', auditTrail());
   const isOperatorApi = (path: string) => path.startsWith('/admin/');
-  app.use('*', async (c, next) => jsonBody(c.var.deps.config.maxBodyBytes, { emptyAsObject: isOperatorApi })(c, next));
+  app.use('*', async (c, next) => jsonBody(c.get('deps').config.maxBodyBytes, { emptyAsObject: isOperatorApi })(c, next));
 
   app.route('/', healthRoutes);
   app.route('/', adminRoutes);
@@ -65,14 +65,14 @@ export type GatewayApp = ReturnType<typeof createApp>;
 function toPlaidError(err: unknown, c: Context<AppEnv>): PlaidError {
   if (err instanceof PlaidError) return err;
   if (err instanceof HTTPException) {
-    if (err.status === 413) return errors.bodyTooLarge(c.var.deps?.config.maxBodyBytes ?? 0);
+    if (err.status === 413) return errors.bodyTooLarge(c.get('deps')?.config.maxBodyBytes ?? 0);
     if (err.status < 500) return errors.invalidBody(err.message || 'the request could not be read');
   }
   // Anything else is our failure (database down, a bug). Log its kind and SQLSTATE,
   // not its message: driver messages can quote input values (tokens, secrets).
-  const log = c.var.deps?.log;
+  const log = c.get('deps')?.log;
   const fields = {
-    request_id: c.var.requestId,
+    request_id: c.get('requestId'),
     path: c.req.path,
     error: err instanceof Error ? err.name : 'unknown',
     code: (err as { code?: unknown } | undefined)?.code,
@@ -83,7 +83,7 @@ function toPlaidError(err: unknown, c: Context<AppEnv>): PlaidError {
 }
 
 function respondWithError(c: Context<AppEnv>, error: PlaidError): Response {
-  const requestId = c.var.requestId ?? newRequestId();
+  const requestId = c.get('requestId') ?? newRequestId();
   c.set('errorCode', error.code);
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
   c.header('x-request-id', requestId);

@@ -6,7 +6,7 @@ import type { AuditRecordInput } from './writer';
 /**
  * Writes one audit record per audited request, *before* the response leaves.
  *
- * Routes (and the auth layer) opt a request in by setting `c.var.audit.enabled`
+ * Routes (and the auth layer) opt a request in by setting `c.get('audit').enabled`
  * and fill in who/what/why. When the handler is done, the record is appended and
  * awaited: if it cannot be committed, the response (which may hold account data)
  * is replaced by API_ERROR. That is the durability rule of the audit trail.
@@ -18,22 +18,22 @@ export function auditTrail(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set('audit', { enabled: false, action: 'request', actorType: 'anonymous' });
     await next();
-    const draft = c.var.audit;
+    const draft = c.get('audit');
     if (!draft.enabled) return;
     const record = buildRecord(c);
     try {
-      await c.var.deps.audit.append(record);
+      await c.get('deps').audit.append(record);
     } catch (err) {
-      c.var.deps.log.error('audit append failed', { request_id: c.var.requestId, error: errorName(err) });
+      c.get('deps').log.error('audit append failed', { request_id: c.get('requestId'), error: errorName(err) });
       const failure = errors.internal('the request could not be recorded in the audit trail; nothing was returned');
       // Drop the unrecorded response entirely: its body (which may hold account
       // data, or be an export stream) and its headers (Hono would otherwise copy
       // them, content-length and content-disposition included, onto the new one).
       await c.res.body?.cancel().catch(() => {});
       c.res = undefined as unknown as Response;
-      c.res = new Response(JSON.stringify(failure.toBody(c.var.requestId)), {
+      c.res = new Response(JSON.stringify(failure.toBody(c.get('requestId'))), {
         status: failure.status,
-        headers: { 'content-type': 'application/json; charset=UTF-8', 'x-request-id': c.var.requestId },
+        headers: { 'content-type': 'application/json; charset=UTF-8', 'x-request-id': c.get('requestId') },
       });
     }
   };
@@ -45,11 +45,11 @@ export function auditTrail(): MiddlewareHandler<AppEnv> {
  * take the audit intent's fields from it).
  */
 export function buildRecord(c: Context<AppEnv>, status: number = c.res.status): AuditRecordInput {
-  const d = c.var.audit;
+  const d = c.get('audit');
   const decision = d.decision ?? (status < 400 ? 'allow' : status >= 500 ? 'error' : 'deny');
   return {
-    occurredAt: new Date(c.var.startedAt).toISOString(),
-    requestId: c.var.requestId,
+    occurredAt: new Date(c.get('startedAt')).toISOString(),
+    requestId: c.get('requestId'),
     actorType: d.actorType,
     actorId: d.actorId ?? null,
     partnerId: d.partnerId ?? null,
@@ -64,7 +64,7 @@ export function buildRecord(c: Context<AppEnv>, status: number = c.res.status): 
     httpStatus: status,
     plaidRequestId: d.plaidRequestId ?? null,
     plaidStatus: d.plaidStatus ?? null,
-    latencyMs: Math.max(0, Math.round(performance.now() - c.var.startedPerf)),
+    latencyMs: Math.max(0, Math.round(performance.now() - c.get('startedPerf'))),
     clientIp: clientIp(c),
     userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
     details: d.details ?? {},

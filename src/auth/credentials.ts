@@ -39,7 +39,7 @@ export async function plaidCredentials(c: Context<AppEnv>): Promise<{ clientId?:
  * check proper.
  */
 async function presentedCredentials(c: Context<AppEnv>, role: ClientRole): Promise<{ clientId: string; secret: string }> {
-  const audit = c.var.audit;
+  const audit = c.get('audit');
   audit.enabled = true;
   audit.action = `${role}.request`;
   const { clientId, secret } = await plaidCredentials(c);
@@ -51,7 +51,7 @@ async function presentedCredentials(c: Context<AppEnv>, role: ClientRole): Promi
   return { clientId, secret };
 }
 
-/** Authenticates a partner or a fintech; sets c.var.principal and the audit actor. */
+/** Authenticates a partner or a fintech; sets c.get('principal') and the audit actor. */
 export function requireClient(role: ClientRole): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await authenticateClient(c, role, await presentedCredentials(c, role));
@@ -80,7 +80,7 @@ export async function authenticateClient(
   { clientId, secret }: { clientId: string; secret: string },
 ): Promise<void> {
   const table = role === 'partner' ? partners : fintechs;
-  const [row] = await c.var.deps.db
+  const [row] = await c.get('deps').db
     .select({ id: table.id, secretHash: table.secretHash, disabled: table.disabled })
     .from(table)
     .where(eq(table.clientId, clientId))
@@ -93,7 +93,7 @@ export async function authenticateClient(
 
 /** Records a successful authentication: principal and audit actor. */
 export function authenticated(c: Context<AppEnv>, role: ClientRole, id: string): void {
-  const audit = c.var.audit;
+  const audit = c.get('audit');
   c.set('principal', { kind: role, id });
   audit.actorType = role;
   audit.actorId = id;
@@ -129,15 +129,15 @@ export function authenticationFailed(
 /** The operator: Bearer GATEWAY_ADMIN_KEY. */
 export function requireOperator(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    c.var.audit.enabled = true;
+    c.get('audit').enabled = true;
     const key = bearerToken(c);
-    if (!key || !timingSafeEqual(key, c.var.deps.config.adminKey)) {
+    if (!key || !timingSafeEqual(key, c.get('deps').config.adminKey)) {
       failAuth(c, key ? 'wrong_admin_key' : 'missing_bearer');
       throw errors.invalidApiKeys();
     }
     c.set('principal', { kind: 'operator' });
-    c.var.audit.actorType = 'operator';
-    c.var.audit.actorId = 'operator';
+    c.get('audit').actorType = 'operator';
+    c.get('audit').actorId = 'operator';
     return next();
   };
 }
@@ -145,26 +145,26 @@ export function requireOperator(): MiddlewareHandler<AppEnv> {
 /** Compliance readers: the operator or an auditor (possibly scoped to one partner). */
 export function requireAuditReader(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    c.var.audit.enabled = true;
-    c.var.audit.action = 'audit.read';
+    c.get('audit').enabled = true;
+    c.get('audit').action = 'audit.read';
     const key = bearerToken(c);
-    if (key && timingSafeEqual(key, c.var.deps.config.adminKey)) {
+    if (key && timingSafeEqual(key, c.get('deps').config.adminKey)) {
       c.set('principal', { kind: 'operator' });
-      c.var.audit.actorType = 'operator';
-      c.var.audit.actorId = 'operator';
+      c.get('audit').actorType = 'operator';
+      c.get('audit').actorId = 'operator';
       return next();
     }
     if (key) {
-      const [row] = await c.var.deps.db
+      const [row] = await c.get('deps').db
         .select({ id: auditors.id, partnerId: auditors.partnerId, disabled: auditors.disabled })
         .from(auditors)
         .where(eq(auditors.keyHash, await hashSecret(key)))
         .limit(1);
       if (row && !row.disabled) {
         c.set('principal', { kind: 'auditor', id: row.id, partnerId: row.partnerId });
-        c.var.audit.actorType = 'auditor';
-        c.var.audit.actorId = row.id;
-        c.var.audit.partnerId = row.partnerId;
+        c.get('audit').actorType = 'auditor';
+        c.get('audit').actorId = row.id;
+        c.get('audit').partnerId = row.partnerId;
         return next();
       }
       failAuth(c, row ? 'auditor_disabled' : 'unknown_key');
@@ -183,7 +183,7 @@ function bearerToken(c: Context<AppEnv>): string | undefined {
 
 /** Marks the request's audit record as a failed authentication (never records the presented secret). */
 function failAuth(c: Context<AppEnv>, reason: string, ids: { partnerId?: string; fintechId?: string } = {}) {
-  const audit = c.var.audit;
+  const audit = c.get('audit');
   audit.enabled = true;
   audit.action = 'auth.failed';
   audit.actorType = 'anonymous';

@@ -85,7 +85,7 @@ function toPlaidError(err: unknown, maxBodyBytes: number): PlaidError {
 }
 
 function respondWithError(c: Context<EmulatorEnv>, error: PlaidError): Response {
-  const requestId = c.var.requestId ?? newRequestId();
+  const requestId = c.get('requestId') ?? newRequestId();
   for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
   return c.json(error.toBody(requestId), error.status as 400);
 }

@@ -62,6 +62,6 @@ export function plaidPost<Req extends z.ZodType, Res extends z.ZodType>(
   router.openapi(route, (async (c: Context<EmulatorEnv>) => {
     const body = (c.req as unknown as { valid: (target: 'json') => z.infer<Req> }).valid('json');
     const result = await handler(body, c);
-    return c.json({ ...result, request_id: c.var.requestId }, 200);
+    return c.json({ ...result, request_id: c.get('requestId') }, 200);
   }) as never);
 }

@@ -38,9 +38,9 @@ const ready = createRoute({
 });
 
 export const healthRoutes = createRouter()
-  .openapi(health, (c) => c.json({ status: 'ok' as const, request_id: c.var.requestId }, 200))
+  .openapi(health, (c) => c.json({ status: 'ok' as const, request_id: c.get('requestId') }, 200))
   .openapi(ready, async (c) => {
-    const { deps } = c.var;
+    const deps = c.get('deps');
     let probe: { chain_lock: 'ok' | 'blocked'; pending_intents: number };
     try {
       const timeoutMs = deps.config.databaseTimeoutMs;
@@ -59,7 +59,7 @@ export const healthRoutes = createRouter()
         status: 'ready' as const,
         database: 'ok' as const,
         audit: { chain_lock: 'ok' as const, pending_intents: Number(probe.pending_intents) },
-        request_id: c.var.requestId,
+        request_id: c.get('requestId'),
       },
       200,
     );

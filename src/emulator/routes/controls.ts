@@ -52,14 +52,14 @@ export function controlRoutes(ctx: EmulatorContext) {
     router,
     { path: '/sandbox/processor_token/reset_login', summary: 'Force ITEM_LOGIN_REQUIRED', request: tokenOnly, response: resetLoginResponse },
     (body, c) => {
-      const item = ctx.state.itemFor(body.processor_token, c.var.client.clientId);
+      const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
       item.error = 'ITEM_LOGIN_REQUIRED';
       if (item.webhook) {
         ctx.webhooks.send(item.webhook, {
           webhook_type: 'ITEM',
           webhook_code: 'ERROR',
           item_id: item.itemId,
-          error: { ...itemError('ITEM_LOGIN_REQUIRED').toBody(c.var.requestId), status: 400 },
+          error: { ...itemError('ITEM_LOGIN_REQUIRED').toBody(c.get('requestId')), status: 400 },
           environment: 'sandbox',
         });
       }
@@ -71,7 +71,7 @@ export function controlRoutes(ctx: EmulatorContext) {
     router,
     { path: '/sandbox/processor_token/repair', summary: 'Clear the Item error', request: tokenOnly, response: repairResponse },
     (body, c) => {
-      const item = ctx.state.itemFor(body.processor_token, c.var.client.clientId);
+      const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
       const wasLoginRequired = item.error === 'ITEM_LOGIN_REQUIRED';
       item.error = null;
       if (wasLoginRequired && item.webhook) {
@@ -95,7 +95,7 @@ export function controlRoutes(ctx: EmulatorContext) {
       response: transactionsAddResponse,
     },
     (body, c) => {
-      const item = ctx.state.itemFor(body.processor_token, c.var.client.clientId);
+      const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
       const result = addTransactions(item, body, ctx.clock());
       if (item.webhook) {
         ctx.webhooks.send(item.webhook, {

@@ -27,7 +27,7 @@ export interface GuardOptions {
  * Item is fine), unlike the ITEM_ERROR codes PRODUCT_NOT_ENABLED/ACCESS_NOT_GRANTED.
  */
 export function guardedItem(ctx: EmulatorContext, c: Context<EmulatorEnv>, token: string, options: GuardOptions = {}): Item {
-  const item = ctx.state.itemFor(token, c.var.client.clientId);
+  const item = ctx.state.itemFor(token, c.get('client').clientId);
   if (options.product && !productAllowed(item.permissions, options.product)) {
     throw new PlaidError({
       type: 'INVALID_INPUT',
@@ -37,7 +37,7 @@ export function guardedItem(ctx: EmulatorContext, c: Context<EmulatorEnv>, token
   }
   ctx.limiter.consume(c.req.path, {
     item: item.itemId,
-    client: c.var.client.clientId,
+    client: c.get('client').clientId,
     ...(options.transactionKey ? { transaction: `${item.itemId}:${options.transactionKey}` } : {}),
   });
   if (options.needsHealthyItem) {

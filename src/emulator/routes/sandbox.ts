@@ -22,7 +22,7 @@ export function sandboxRoutes(ctx: EmulatorContext) {
       response: sandboxProcessorTokenCreateResponseSchema,
     },
     (body, c) => {
-      ctx.limiter.consume('/sandbox/processor_token/create', { client: c.var.client.clientId });
+      ctx.limiter.consume('/sandbox/processor_token/create', { client: c.get('client').clientId });
       const institution = findInstitution(body.institution_id);
       if (!institution) {
         throw new PlaidError({ type: 'INVALID_INPUT', code: 'INVALID_INSTITUTION', message: 'invalid institution_id provided' });
@@ -42,7 +42,7 @@ export function sandboxRoutes(ctx: EmulatorContext) {
       } else if (password !== SANDBOX_PASSWORD) {
         throw itemError('INVALID_CREDENTIALS');
       }
-      const item = ctx.state.createItem({ clientId: c.var.client.clientId, institution, createdAt: ctx.clock(), error });
+      const item = ctx.state.createItem({ clientId: c.get('client').clientId, institution, createdAt: ctx.clock(), error });
       return { processor_token: item.processorToken };
     },
   );

@@ -27,7 +27,7 @@ export function tokenRoutes(ctx: EmulatorContext) {
       response: processorTokenPermissionsSetResponseSchema,
     },
     (body, c) => {
-      const item = ctx.state.itemFor(body.processor_token, c.var.client.clientId);
+      const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
       item.permissions = [...new Set(body.products)];
       return {};
     },
@@ -42,7 +42,7 @@ export function tokenRoutes(ctx: EmulatorContext) {
       response: processorTokenPermissionsGetResponseSchema,
     },
     (body, c) => {
-      const item = ctx.state.itemFor(body.processor_token, c.var.client.clientId);
+      const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
       return { products: item.permissions };
     },
   );
@@ -56,7 +56,7 @@ export function tokenRoutes(ctx: EmulatorContext) {
       response: processorTokenWebhookUpdateResponseSchema,
     },
     (body, c) => {
-      const item = ctx.state.itemFor(body.processor_token, c.var.client.clientId);
+      const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
       item.webhook = body.webhook;
       if (body.webhook) {
         ctx.webhooks.send(body.webhook, {

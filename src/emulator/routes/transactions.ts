@@ -19,7 +19,7 @@ export function transactionsRoutes(ctx: EmulatorContext) {
       const { request_id: _omit, ...page } = syncTransactions(
         item,
         { cursor: body.cursor, count: body.count, includeOriginalDescription: body.options?.include_original_description ?? false },
-        c.var.requestId,
+        c.get('requestId'),
       );
       return page;
     },

@@ -72,37 +72,37 @@ const rotate = createRoute({
 export const auditorAdminRoutes = createRouter()
   .openapi(create, async (c) => {
     const body = c.req.valid('json');
-    const auditor = await createAuditor(c.var.deps, body);
-    Object.assign(c.var.audit, {
+    const auditor = await createAuditor(c.get('deps'), body);
+    Object.assign(c.get('audit'), {
       action: 'auditor.create',
       partnerId: auditor.partner_id,
       details: { auditor_id: auditor.auditor_id, fields: Object.keys(body) },
     });
-    return c.json({ ...auditor, request_id: c.var.requestId }, 201);
+    return c.json({ ...auditor, request_id: c.get('requestId') }, 201);
   })
   .openapi(list, async (c) => {
-    c.var.audit.action = 'auditor.list';
-    const auditors = await listAuditors(c.var.deps.db);
-    return c.json({ auditors, request_id: c.var.requestId }, 200);
+    c.get('audit').action = 'auditor.list';
+    const auditors = await listAuditors(c.get('deps').db);
+    return c.json({ auditors, request_id: c.get('requestId') }, 200);
   })
   .openapi(get, async (c) => {
     const { auditor_id } = c.req.valid('param');
-    Object.assign(c.var.audit, { action: 'auditor.get', details: { auditor_id } });
-    const auditor = await getAuditor(c.var.deps.db, auditor_id);
-    return c.json({ ...auditor, request_id: c.var.requestId }, 200);
+    Object.assign(c.get('audit'), { action: 'auditor.get', details: { auditor_id } });
+    const auditor = await getAuditor(c.get('deps').db, auditor_id);
+    return c.json({ ...auditor, request_id: c.get('requestId') }, 200);
   })
   .openapi(update, async (c) => {
     const { auditor_id } = c.req.valid('param');
     const body = c.req.valid('json');
-    Object.assign(c.var.audit, { action: 'auditor.update', details: { auditor_id } });
-    const { auditor, changed } = await updateAuditor(c.var.deps, auditor_id, body);
-    Object.assign(c.var.audit, { partnerId: auditor.partner_id, details: { auditor_id, changed } });
-    return c.json({ ...auditor, request_id: c.var.requestId }, 200);
+    Object.assign(c.get('audit'), { action: 'auditor.update', details: { auditor_id } });
+    const { auditor, changed } = await updateAuditor(c.get('deps'), auditor_id, body);
+    Object.assign(c.get('audit'), { partnerId: auditor.partner_id, details: { auditor_id, changed } });
+    return c.json({ ...auditor, request_id: c.get('requestId') }, 200);
   })
   .openapi(rotate, async (c) => {
     const { auditor_id } = c.req.valid('param');
-    Object.assign(c.var.audit, { action: 'auditor.rotate_secret', details: { auditor_id, changed: ['key'] } });
-    const auditor = await rotateAuditorKey(c.var.deps, auditor_id);
-    c.var.audit.partnerId = auditor.partner_id;
-    return c.json({ ...auditor, request_id: c.var.requestId }, 200);
+    Object.assign(c.get('audit'), { action: 'auditor.rotate_secret', details: { auditor_id, changed: ['key'] } });
+    const auditor = await rotateAuditorKey(c.get('deps'), auditor_id);
+    c.get('audit').partnerId = auditor.partner_id;
+    return c.json({ ...auditor, request_id: c.get('requestId') }, 200);
   });

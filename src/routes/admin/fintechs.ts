@@ -72,32 +72,32 @@ const rotate = createRoute({
 export const fintechAdminRoutes = createRouter()
   .openapi(create, async (c) => {
     const body = c.req.valid('json');
-    const fintech = await createFintech(c.var.deps, body);
-    Object.assign(c.var.audit, { action: 'fintech.create', fintechId: fintech.fintech_id, details: { fields: ['name'] } });
-    return c.json({ ...fintech, request_id: c.var.requestId }, 201);
+    const fintech = await createFintech(c.get('deps'), body);
+    Object.assign(c.get('audit'), { action: 'fintech.create', fintechId: fintech.fintech_id, details: { fields: ['name'] } });
+    return c.json({ ...fintech, request_id: c.get('requestId') }, 201);
   })
   .openapi(list, async (c) => {
-    c.var.audit.action = 'fintech.list';
-    const fintechs = await listFintechs(c.var.deps.db);
-    return c.json({ fintechs, request_id: c.var.requestId }, 200);
+    c.get('audit').action = 'fintech.list';
+    const fintechs = await listFintechs(c.get('deps').db);
+    return c.json({ fintechs, request_id: c.get('requestId') }, 200);
   })
   .openapi(get, async (c) => {
     const { fintech_id } = c.req.valid('param');
-    Object.assign(c.var.audit, { action: 'fintech.get', fintechId: fintech_id });
-    const fintech = await getFintech(c.var.deps.db, fintech_id);
-    return c.json({ ...fintech, request_id: c.var.requestId }, 200);
+    Object.assign(c.get('audit'), { action: 'fintech.get', fintechId: fintech_id });
+    const fintech = await getFintech(c.get('deps').db, fintech_id);
+    return c.json({ ...fintech, request_id: c.get('requestId') }, 200);
   })
   .openapi(update, async (c) => {
     const { fintech_id } = c.req.valid('param');
     const body = c.req.valid('json');
-    Object.assign(c.var.audit, { action: 'fintech.update', fintechId: fintech_id });
-    const { fintech, changed } = await updateFintech(c.var.deps, fintech_id, body);
-    c.var.audit.details = { changed };
-    return c.json({ ...fintech, request_id: c.var.requestId }, 200);
+    Object.assign(c.get('audit'), { action: 'fintech.update', fintechId: fintech_id });
+    const { fintech, changed } = await updateFintech(c.get('deps'), fintech_id, body);
+    c.get('audit').details = { changed };
+    return c.json({ ...fintech, request_id: c.get('requestId') }, 200);
   })
   .openapi(rotate, async (c) => {
     const { fintech_id } = c.req.valid('param');
-    Object.assign(c.var.audit, { action: 'fintech.rotate_secret', fintechId: fintech_id, details: { changed: ['secret'] } });
-    const fintech = await rotateFintechSecret(c.var.deps, fintech_id);
-    return c.json({ ...fintech, request_id: c.var.requestId }, 200);
+    Object.assign(c.get('audit'), { action: 'fintech.rotate_secret', fintechId: fintech_id, details: { changed: ['secret'] } });
+    const fintech = await rotateFintechSecret(c.get('deps'), fintech_id);
+    return c.json({ ...fintech, request_id: c.get('requestId') }, 200);
   });

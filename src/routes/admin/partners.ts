@@ -82,44 +82,44 @@ export const partnerAdminRoutes = createRouter()
     create,
     async (c) => {
       const body = c.req.valid('json');
-      const partner = await createPartner(c.var.deps, body);
-      Object.assign(c.var.audit, {
+      const partner = await createPartner(c.get('deps'), body);
+      Object.assign(c.get('audit'), {
         action: 'partner.create',
         partnerId: partner.partner_id,
         details: { fields: presentFields(body) },
       });
-      return c.json({ ...partner, request_id: c.var.requestId }, 201);
+      return c.json({ ...partner, request_id: c.get('requestId') }, 201);
     },
     productAwareHook,
   )
   .openapi(list, async (c) => {
-    c.var.audit.action = 'partner.list';
-    const partners = await listPartners(c.var.deps.db);
-    return c.json({ partners, request_id: c.var.requestId }, 200);
+    c.get('audit').action = 'partner.list';
+    const partners = await listPartners(c.get('deps').db);
+    return c.json({ partners, request_id: c.get('requestId') }, 200);
   })
   .openapi(get, async (c) => {
     const { partner_id } = c.req.valid('param');
-    Object.assign(c.var.audit, { action: 'partner.get', partnerId: partner_id });
-    const partner = await getPartner(c.var.deps.db, partner_id);
-    return c.json({ ...partner, request_id: c.var.requestId }, 200);
+    Object.assign(c.get('audit'), { action: 'partner.get', partnerId: partner_id });
+    const partner = await getPartner(c.get('deps').db, partner_id);
+    return c.json({ ...partner, request_id: c.get('requestId') }, 200);
   })
   .openapi(
     update,
     async (c) => {
       const { partner_id } = c.req.valid('param');
       const body = c.req.valid('json');
-      Object.assign(c.var.audit, { action: 'partner.update', partnerId: partner_id, details: { changed: presentFields(body) } });
-      const { partner, changed } = await updatePartner(c.var.deps, partner_id, body);
-      c.var.audit.details = { changed };
-      return c.json({ ...partner, request_id: c.var.requestId }, 200);
+      Object.assign(c.get('audit'), { action: 'partner.update', partnerId: partner_id, details: { changed: presentFields(body) } });
+      const { partner, changed } = await updatePartner(c.get('deps'), partner_id, body);
+      c.get('audit').details = { changed };
+      return c.json({ ...partner, request_id: c.get('requestId') }, 200);
     },
     productAwareHook,
   )
   .openapi(rotate, async (c) => {
     const { partner_id } = c.req.valid('param');
-    Object.assign(c.var.audit, { action: 'partner.rotate_secret', partnerId: partner_id, details: { changed: ['secret'] } });
-    const partner = await rotatePartnerSecret(c.var.deps, partner_id);
-    return c.json({ ...partner, request_id: c.var.requestId }, 200);
+    Object.assign(c.get('audit'), { action: 'partner.rotate_secret', partnerId: partner_id, details: { changed: ['secret'] } });
+    const partner = await rotatePartnerSecret(c.get('deps'), partner_id);
+    return c.json({ ...partner, request_id: c.get('requestId') }, 200);
   });
 
 /** Names of the (nested) fields present in a body, never their values: `plaid.secret`, `products`. */

@@ -99,7 +99,7 @@ const security = [{ bearer: [] }];
 /** Names the read in its audit record once the reader is authenticated (so a refused query is recorded as such). */
 function auditAction(action: string): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    c.var.audit.action = action;
+    c.get('audit').action = action;
     return next();
   };
 }
@@ -158,7 +158,7 @@ const verifyRoute = createRoute({
 
 /** The filters the caller asked for, narrowed to the auditor's partner when it has one. */
 function scopedFilters(c: Context<AppEnv>, q: z.infer<typeof ExportQuery> | z.infer<typeof EventsQuery>): AuditFilters {
-  const principal = c.var.principal;
+  const principal = c.get('principal');
   const scope = principal?.kind === 'auditor' ? principal.partnerId : null;
   if (scope && q.partner_id !== undefined && q.partner_id !== scope) {
     throw new PlaidError({
@@ -194,36 +194,37 @@ export const auditApi = createRouter()
       if (!cursor || cursor.order !== q.order) throw errors.invalidField('cursor is invalid for this query');
       afterSeq = cursor.seq;
     }
-    c.var.audit.details = { filters: filterNames(q), limit: q.limit, order: q.order, cursor: q.cursor !== undefined };
-    const rows = await fetchRecords(c.var.deps.db, filters, { afterSeq, order: q.order, limit: q.limit + 1 });
+    const audit = c.get('audit');
+    audit.details = { filters: filterNames(q), limit: q.limit, order: q.order, cursor: q.cursor !== undefined };
+    const rows = await fetchRecords(c.get('deps').db, filters, { afterSeq, order: q.order, limit: q.limit + 1 });
     const page = rows.slice(0, q.limit);
     const nextCursor = rows.length > q.limit ? encodeCursor(page[page.length - 1]!.seq, q.order) : null;
-    c.var.audit.details.returned = page.length;
-    return c.json({ events: page.map(toApiEvent), next_cursor: nextCursor, request_id: c.var.requestId }, 200);
+    audit.details.returned = page.length;
+    return c.json({ events: page.map(toApiEvent), next_cursor: nextCursor, request_id: c.get('requestId') }, 200);
   })
   .openapi(exportRoute, async (c) => {
     const q = c.req.valid('query');
     const filters = scopedFilters(c, q);
-    c.var.audit.details = { filters: filterNames(q), format: q.format };
+    c.get('audit').details = { filters: filterNames(q), format: q.format };
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
     c.header('content-type', EXPORT_CONTENT_TYPES[q.format]);
     c.header('content-disposition', `attachment; filename="audit-${stamp}.${q.format}"`);
     c.header('cache-control', 'no-store');
-    return c.body(exportStream(c.var.deps.db, filters, q.format), 200);
+    return c.body(exportStream(c.get('deps').db, filters, q.format), 200);
   })
   .openapi(verifyRoute, async (c) => {
     const q = c.req.valid('query');
     if (q.from_seq !== undefined && q.to_seq !== undefined && q.to_seq < q.from_seq) {
       throw errors.invalidField('to_seq must not be less than from_seq');
     }
-    const result = await verifyChain(c.var.deps.db, { fromSeq: q.from_seq, toSeq: q.to_seq });
-    c.var.audit.details = {
+    const result = await verifyChain(c.get('deps').db, { fromSeq: q.from_seq, toSeq: q.to_seq });
+    c.get('audit').details = {
       ok: result.ok,
       checked: result.checked,
       ...(result.first_bad_seq !== undefined ? { first_bad_seq: result.first_bad_seq } : {}),
       ranged: q.from_seq !== undefined || q.to_seq !== undefined,
     };
-    const principal = c.var.principal;
+    const principal = c.get('principal');
     if (principal?.kind === 'auditor' && principal.partnerId) {
       // Scoped: the whole chain is checked (a partner's records are only as
       // trustworthy as the chain around them), but other partners' records are
@@ -236,10 +237,10 @@ export const auditApi = createRouter()
             ? {}
             : { message: 'the audit chain failed verification; the operator can see which record is affected' }),
           scope: principal.partnerId,
-          request_id: c.var.requestId,
+          request_id: c.get('requestId'),
         },
         200,
       );
     }
-    return c.json({ ...result, request_id: c.var.requestId }, 200);
+    return c.json({ ...result, request_id: c.get('requestId') }, 200);
   });

@@ -1,3 +1,5 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../../context';
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireClient } from '../../auth/credentials';
 import { createRouter } from '../../lib/create-router';
@@ -131,8 +133,8 @@ const revokeRoute = createRoute({
   responses: ok('Revoked', RevokeResponse),
 });
 
-function fintechId(c: { var: { principal?: { kind: string; id?: string } } }): string {
-  const principal = c.var.principal;
+function fintechId(c: Pick<Context<AppEnv>, 'get'>): string {
+  const principal = c.get('principal');
   // requireClient('fintech') ran first; anything else is a wiring bug.
   if (principal?.kind !== 'fintech' || !principal.id) throw new Error('fintech principal missing');
   return principal.id;
@@ -143,20 +145,20 @@ export const fintechRoutes = createRouter()
     importRoute,
     async (c) => {
       const input = c.req.valid('json');
-      c.var.audit.action = 'token.import';
-      const imported = await importToken(c.var.deps, {
+      c.get('audit').action = 'token.import';
+      const imported = await importToken(c.get('deps'), {
         fintechId: fintechId(c),
         rawToken: input.processor_token,
         partnerId: input.partner_id,
         products: input.products,
         webhook: input.webhook,
       });
-      Object.assign(c.var.audit, {
+      Object.assign(c.get('audit'), {
         tokenId: imported.tokenId,
         partnerId: imported.partnerId,
         details: { products: imported.products, webhook: input.webhook != null },
       });
-      return c.json({ processor_token: imported.gatewayToken, request_id: c.var.requestId }, 200);
+      return c.json({ processor_token: imported.gatewayToken, request_id: c.get('requestId') }, 200);
     },
     productAwareHook,
   )
@@ -164,43 +166,43 @@ export const fintechRoutes = createRouter()
     permissionsSet,
     async (c) => {
       const input = c.req.valid('json');
-      c.var.audit.action = 'token.permissions_set';
-      const token = await setTokenPermissions(c.var.deps, fintechId(c), input.processor_token, input.products);
-      Object.assign(c.var.audit, {
+      c.get('audit').action = 'token.permissions_set';
+      const token = await setTokenPermissions(c.get('deps'), fintechId(c), input.processor_token, input.products);
+      Object.assign(c.get('audit'), {
         tokenId: token.tokenId,
         partnerId: token.partnerId,
         details: { products: token.products },
       });
-      return c.json({ request_id: c.var.requestId }, 200);
+      return c.json({ request_id: c.get('requestId') }, 200);
     },
     productAwareHook,
   )
   .openapi(permissionsGet, async (c) => {
     const input = c.req.valid('json');
-    c.var.audit.action = 'token.permissions_get';
-    const token = await getTokenPermissions(c.var.deps.db, fintechId(c), input.processor_token);
-    Object.assign(c.var.audit, { tokenId: token.tokenId, partnerId: token.partnerId });
-    return c.json({ products: token.products as z.infer<typeof productSchema>[], request_id: c.var.requestId }, 200);
+    c.get('audit').action = 'token.permissions_get';
+    const token = await getTokenPermissions(c.get('deps').db, fintechId(c), input.processor_token);
+    Object.assign(c.get('audit'), { tokenId: token.tokenId, partnerId: token.partnerId });
+    return c.json({ products: token.products as z.infer<typeof productSchema>[], request_id: c.get('requestId') }, 200);
   })
   .openapi(webhookUpdate, async (c) => {
     const input = c.req.valid('json');
-    c.var.audit.action = 'token.webhook_update';
-    const token = await updateTokenWebhook(c.var.deps, fintechId(c), input.processor_token, input.webhook);
-    Object.assign(c.var.audit, {
+    c.get('audit').action = 'token.webhook_update';
+    const token = await updateTokenWebhook(c.get('deps'), fintechId(c), input.processor_token, input.webhook);
+    Object.assign(c.get('audit'), {
       tokenId: token.tokenId,
       partnerId: token.partnerId,
       details: { webhook: input.webhook === null ? 'removed' : 'set' },
     });
-    return c.json({ request_id: c.var.requestId }, 200);
+    return c.json({ request_id: c.get('requestId') }, 200);
   })
   .openapi(revokeRoute, async (c) => {
     const input = c.req.valid('json');
-    c.var.audit.action = 'token.revoke';
-    const token = await revokeToken(c.var.deps, fintechId(c), input.processor_token);
-    Object.assign(c.var.audit, {
+    c.get('audit').action = 'token.revoke';
+    const token = await revokeToken(c.get('deps'), fintechId(c), input.processor_token);
+    Object.assign(c.get('audit'), {
       tokenId: token.tokenId,
       partnerId: token.partnerId,
       details: { already_revoked: token.alreadyRevoked },
     });
-    return c.json({ request_id: c.var.requestId }, 200);
+    return c.json({ request_id: c.get('requestId') }, 200);
   });

@@ -27,7 +27,7 @@ import { UpstreamFailure } from '../../upstream/errors';
  *   -> upstream.call()                the partner's body with the raw token, without gateway keys
  *   -> Plaid's answer, as is, with the gateway's request_id
  *
- * Every step records its outcome on c.var.audit; the audit middleware commits
+ * Every step records its outcome on c.get('audit'); the audit middleware commits
  * the outcome record (the second and last statement, which also releases the
  * intent) before the response leaves.
  */
@@ -73,7 +73,7 @@ export function fieldsPresent(body: unknown): string[] {
 /** Opens the audit draft of a partner call (runs right after authentication, before validation). */
 function partnerCall(spec: PartnerEndpointSpec): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const audit = c.var.audit;
+    const audit = c.get('audit');
     audit.action = 'partner.call';
     audit.product = spec.product;
     const body = await (c.req.bodyCache.json ?? Promise.resolve(undefined));
@@ -112,8 +112,8 @@ export async function handlePartnerCall(
   spec: PartnerEndpointSpec,
   body: Record<string, unknown>,
 ): Promise<Response> {
-  const { deps } = c.var;
-  const audit = c.var.audit;
+  const deps = c.get('deps');
+  const audit = c.get('audit');
   const admitted = await admit(c, spec, body);
 
   let secrets: Awaited<ReturnType<typeof unsealForCall>>;
@@ -123,7 +123,7 @@ export async function handlePartnerCall(
     audit.decision = 'error';
     audit.reason = 'unseal_failed';
     deps.log.error('could not unseal token material', {
-      request_id: c.var.requestId,
+      request_id: c.get('requestId'),
       token_id: admitted.tokenId,
       error: err instanceof Error ? err.name : 'unknown',
     });
@@ -151,7 +151,7 @@ export async function handlePartnerCall(
     }
     audit.reason = 'upstream_error';
     if (err instanceof PlaidError) throw err;
-    deps.log.error('upstream client threw', { request_id: c.var.requestId, error: err instanceof Error ? err.name : 'unknown' });
+    deps.log.error('upstream client threw', { request_id: c.get('requestId'), error: err instanceof Error ? err.name : 'unknown' });
     throw errors.internal('the upstream Plaid API could not be called');
   }
 
@@ -170,7 +170,7 @@ export async function handlePartnerCall(
     if (upstream.retryAfter) c.header('retry-after', upstream.retryAfter);
   }
 
-  const text = redact(JSON.stringify({ ...upstream.body, request_id: c.var.requestId }), [
+  const text = redact(JSON.stringify({ ...upstream.body, request_id: c.get('requestId') }), [
     secrets.rawToken,
     secrets.plaidSecret,
   ]);
@@ -188,8 +188,8 @@ async function admit(
   spec: PartnerEndpointSpec,
   body: Record<string, unknown>,
 ): Promise<Extract<Admission, { outcome: 'allowed' }>> {
-  const { deps } = c.var;
-  const audit = c.var.audit;
+  const deps = c.get('deps');
+  const audit = c.get('audit');
   const { clientId, secret } = await plaidCredentials(c);
   // The intent's fields exactly as the outcome record will hold them (scrubbed).
   const draft = prepareRecord(buildRecord(c, 0));
