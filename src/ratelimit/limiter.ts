@@ -1,8 +1,10 @@
 import type { RateLimitConfig } from '../db/schema';
 
 /**
- * The rate limiter's contract with the partner routes (implementation: issue 6).
- * One call per partner request, before anything goes upstream.
+ * The rate limiter used on its own (bench, tests, tools). Partner calls count in
+ * the same buckets through the same database functions, inside their admission
+ * statement (src/tenancy/admission.ts), so there is one implementation of the
+ * counting either way.
  */
 export interface RateLimitRequest {
   partnerId: string;
@@ -27,13 +29,6 @@ export interface RateLimitDecision {
 export interface RateLimiter {
   take(request: RateLimitRequest): Promise<RateLimitDecision>;
 }
-
-/** Admits everything (placeholder until issue 6 lands; also handy in unit tests). */
-export const unlimited: RateLimiter = {
-  async take() {
-    return { allowed: true, headers: {} };
-  },
-};
 
 // The implementation and its helpers, for one import site.
 export { rateLimitError, rateLimiterUnavailable } from './errors';

@@ -1,7 +1,7 @@
 /**
  * Which limits apply to a partner request: the gateway's defaults per partner
- * path, replaced entry by entry by the partner's `rate_limits` (design README,
- * "Operator API" and "Rate limits").
+ * path, replaced entry by entry by the partner's `rate_limits` (resolved inside
+ * the admission statement: gw_rate_rule in drizzle/0003_hot_path_functions.sql).
  *
  * Two scopes per path:
  * - `partner`: every call the partner makes to that path (Plaid's "per client" row);
@@ -9,10 +9,10 @@
  *              row; a gateway token stands for one processor token, i.e. one
  *              account of one Item as seen by this partner).
  *
- * Plaid publishes no limits for the /processor/* data endpoints (reference README,
- * gap 13), so the defaults mirror the Production rows of the Item endpoints each
- * one proxies (shared/reference/rate-limits.txt). That is a policy choice, not
- * documented Plaid behaviour; every entry can be overridden per partner.
+ * Plaid publishes no limits for the /processor/* data endpoints, so the
+ * defaults mirror the Production rows of the Item endpoints each one proxies
+ * (Plaid's published rate-limit table). That is a policy choice, not documented
+ * Plaid behaviour; every entry can be overridden per partner.
  */
 import { z } from 'zod';
 import { PARTNER_ENDPOINTS, type PartnerPath } from '../plaid/schemas/endpoints';
