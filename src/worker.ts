@@ -39,10 +39,7 @@ function configFrom(env: WorkerBindings): GatewayConfig {
 function depsFor(c: Context<AppEnv>): AppDeps {
   const env = c.env as WorkerBindings;
   const cfg = configFrom(env);
-  const url = env.HYPERDRIVE?.connectionString ?? cfg.databaseUrl!;
-  // One connection per request; Hyperdrive keeps the real pool. Never sql.end()
-  // here: inside workerd it raises "Stream was cancelled" (porsager/postgres#1202).
-  const handle = openPostgres(url, { max: 1, prepare: false, fetchTypes: false });
+  const handle = openWorkerDatabase(env, cfg);
   return {
     config: cfg,
     db: handle.db,
@@ -55,6 +52,15 @@ function depsFor(c: Context<AppEnv>): AppDeps {
   };
 }
 
+/**
+ * One connection per request (or cron run); Hyperdrive keeps the real pool.
+ * Never sql.end() here: inside workerd it raises "Stream was cancelled"
+ * (porsager/postgres#1202).
+ */
+function openWorkerDatabase(env: WorkerBindings, cfg: GatewayConfig) {
+  return openPostgres(env.HYPERDRIVE?.connectionString ?? cfg.databaseUrl!, { max: 1, prepare: false, fetchTypes: false });
+}
+
 const app = createApp(depsFor);
 
 /**
@@ -64,8 +70,9 @@ const app = createApp(depsFor);
  */
 async function scheduled(_event: unknown, env: WorkerBindings, ctx: { waitUntil(p: Promise<unknown>): void }) {
   const cfg = configFrom(env);
-  const handle = openPostgres(env.HYPERDRIVE?.connectionString ?? cfg.databaseUrl!, { max: 1, prepare: false, fetchTypes: false });
-  const audit = createAuditWriter(handle.db, { groupCommit: false, timeoutMs: cfg.databaseTimeoutMs });
+  const handle = openWorkerDatabase(env, cfg);
+  // Group commit: the folded records go in as few statements as possible.
+  const audit = createAuditWriter(handle.db, { timeoutMs: cfg.databaseTimeoutMs });
   ctx.waitUntil(foldStaleIntents(handle.db, audit, { graceMs: cfg.intentGraceMs }));
 }
 

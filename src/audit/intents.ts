@@ -107,8 +107,8 @@ export function startIntentSweeper(
     if (running) return;
     running = true;
     try {
-      const folded = await foldStaleIntents(db, audit, { graceMs: options.graceMs });
-      if (folded > 0) options.log.warn('audit intents folded as outcome_unknown', { count: folded });
+      const examined = await foldStaleIntents(db, audit, { graceMs: options.graceMs });
+      if (examined > 0) options.log.warn('audit intents without an outcome folded as outcome_unknown', { examined });
     } catch (err) {
       options.log.warn('audit intent sweep failed', { error: err instanceof Error ? err.name : 'unknown' });
     } finally {

@@ -65,6 +65,7 @@ export class PostgresAuditWriter implements AuditSink {
     this.batcher = new Batcher((records) => this.writeBatch(records), {
       enabled: options.groupCommit ?? true,
       maxBatch: options.maxBatch ?? 500,
+      name: 'audit writer',
     });
   }
 
@@ -75,10 +76,7 @@ export class PostgresAuditWriter implements AuditSink {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.batcher.submit(record).catch((err: unknown) => {
-      if (err instanceof Error && err.message === 'closed') throw new Error('audit writer is closed');
-      throw err;
-    });
+    return this.batcher.submit(record);
   }
 
   /** Waits for every queued record to be written, then refuses new ones. */

@@ -112,8 +112,8 @@ export function authenticationFailed(
   reason: 'wrong_secret' | 'unknown_client_id' | `${ClientRole}_disabled`,
   id: string | undefined,
 ): PlaidError {
-  // A fintech's id is recorded only when it is disabled (as before: a wrong
-  // fintech secret names no fintech); a partner's whenever its client_id was right.
+  // A fintech's id is recorded only when it is disabled (a wrong fintech secret
+  // names no fintech); a partner's whenever its client_id was right.
   const named = id !== undefined && reason !== 'unknown_client_id' && (role === 'partner' || reason !== 'wrong_secret');
   failAuth(c, reason, named ? (role === 'partner' ? { partnerId: id } : { fintechId: id }) : {});
   if (reason === `${role}_disabled`) {
@@ -129,15 +129,16 @@ export function authenticationFailed(
 /** The operator: Bearer GATEWAY_ADMIN_KEY. */
 export function requireOperator(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    c.get('audit').enabled = true;
+    const audit = c.get('audit');
+    audit.enabled = true;
     const key = bearerToken(c);
     if (!key || !timingSafeEqual(key, c.get('deps').config.adminKey)) {
       failAuth(c, key ? 'wrong_admin_key' : 'missing_bearer');
       throw errors.invalidApiKeys();
     }
     c.set('principal', { kind: 'operator' });
-    c.get('audit').actorType = 'operator';
-    c.get('audit').actorId = 'operator';
+    audit.actorType = 'operator';
+    audit.actorId = 'operator';
     return next();
   };
 }
@@ -145,13 +146,14 @@ export function requireOperator(): MiddlewareHandler<AppEnv> {
 /** Compliance readers: the operator or an auditor (possibly scoped to one partner). */
 export function requireAuditReader(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    c.get('audit').enabled = true;
-    c.get('audit').action = 'audit.read';
+    const audit = c.get('audit');
+    audit.enabled = true;
+    audit.action = 'audit.read';
     const key = bearerToken(c);
     if (key && timingSafeEqual(key, c.get('deps').config.adminKey)) {
       c.set('principal', { kind: 'operator' });
-      c.get('audit').actorType = 'operator';
-      c.get('audit').actorId = 'operator';
+      audit.actorType = 'operator';
+      audit.actorId = 'operator';
       return next();
     }
     if (key) {
@@ -162,9 +164,9 @@ export function requireAuditReader(): MiddlewareHandler<AppEnv> {
         .limit(1);
       if (row && !row.disabled) {
         c.set('principal', { kind: 'auditor', id: row.id, partnerId: row.partnerId });
-        c.get('audit').actorType = 'auditor';
-        c.get('audit').actorId = row.id;
-        c.get('audit').partnerId = row.partnerId;
+        audit.actorType = 'auditor';
+        audit.actorId = row.id;
+        audit.partnerId = row.partnerId;
         return next();
       }
       failAuth(c, row ? 'auditor_disabled' : 'unknown_key');

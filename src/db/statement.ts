@@ -56,7 +56,7 @@ export function statement(db: Database, text: string): Statement {
 }
 
 /** `text` with $1, $2, ... replaced by literals of `params` (strings hex-encoded). */
-export function inline(text: string, params: readonly unknown[]): string {
+function inline(text: string, params: readonly unknown[]): string {
   return text.replace(/\$(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]));
 }
 

@@ -16,11 +16,11 @@ export class Batcher<I, O> {
 
   constructor(
     private readonly run: (items: I[]) => Promise<O[]>,
-    private readonly options: { enabled: boolean; maxBatch: number },
+    private readonly options: { enabled: boolean; maxBatch: number; name: string },
   ) {}
 
   submit(item: I): Promise<O> {
-    if (this.closed) return Promise.reject(new Error('closed'));
+    if (this.closed) return Promise.reject(new Error(`${this.options.name} is closed`));
     if (!this.options.enabled) return this.run([item]).then((out) => out[0] as O);
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });

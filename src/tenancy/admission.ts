@@ -168,7 +168,7 @@ export function createAdmissions(db: Database, options: AdmissionOptions): Admis
       if (!Array.isArray(results) || results.length !== calls.length) throw new Error('gw_admit answered no result per call');
       return results;
     },
-    { enabled: options.batch, maxBatch: options.maxBatch ?? 256 },
+    { enabled: options.batch, maxBatch: options.maxBatch ?? 256, name: 'admission queue' },
   );
 
   return {
