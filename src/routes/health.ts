@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { jsonColumn, statement } from '../db/statement';
 import { createRouter } from '../lib/create-router';
 import { PlaidError } from '../plaid/errors';
+import { plaidErrorSchema } from '../plaid/schemas';
 
 const HealthResponse = z.object({ status: z.literal('ok'), request_id: z.string() }).openapi('Health');
 const ReadyResponse = z
@@ -33,7 +34,10 @@ const ready = createRoute({
     'Answers 200 when the database answers and the audit chain lock can be had within DATABASE_TIMEOUT_MS; otherwise 503 API_ERROR naming what is blocked, so a load balancer takes the instance out before partner calls time out.',
   responses: {
     200: { description: 'Ready', content: { 'application/json': { schema: ReadyResponse } } },
-    503: { description: 'API_ERROR: the database does not answer in time, or the audit chain is blocked' },
+    503: {
+      description: 'API_ERROR: the database does not answer in time, or the audit chain is blocked',
+      content: { 'application/json': { schema: plaidErrorSchema } },
+    },
   },
 });
 
