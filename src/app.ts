@@ -12,6 +12,7 @@ import { auditRoutes } from './routes/audit';
 import { fintechRoutes } from './routes/fintech';
 import { healthRoutes } from './routes/health';
 import { partnerRoutes } from './routes/partner';
+import { webhookRoutes } from './routes/webhooks';
 
 export const API_VERSION = '0.1.0';
 
@@ -34,11 +35,18 @@ export function createApp(deps: AppDeps | ((c: Context<AppEnv>) => AppDeps)) {
   });
   app.use('*', auditTrail());
   const isOperatorApi = (path: string) => path.startsWith('/admin/');
-  app.use('*', async (c, next) => jsonBody(c.get('deps').config.maxBodyBytes, { emptyAsObject: isOperatorApi })(c, next));
+  // Plaid's webhooks are read as raw bytes (their signature covers the exact body).
+  const isInboundWebhook = (path: string) => path.startsWith('/webhooks/');
+  app.use('*', async (c, next) =>
+    isInboundWebhook(c.req.path)
+      ? next()
+      : jsonBody(c.get('deps').config.maxBodyBytes, { emptyAsObject: isOperatorApi })(c, next),
+  );
 
   app.route('/', healthRoutes);
   app.route('/', adminRoutes);
   app.route('/', fintechRoutes);
+  app.route('/', webhookRoutes);
   app.route('/', partnerRoutes);
   app.route('/', auditRoutes);
 

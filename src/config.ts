@@ -44,6 +44,18 @@ export const EnvSchema = z.object({
    * Default: longer than any call can last (see src/audit/intents.ts).
    */
   AUDIT_INTENT_GRACE_MS: z.coerce.number().int().min(0).optional(),
+  /** The gateway's own address as Plaid reaches it: webhooks are registered upstream under it. */
+  GATEWAY_PUBLIC_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).optional()),
+  /** Development and tests only: also deliver webhooks to http(s) URLs on loopback addresses. */
+  WEBHOOK_ALLOW_LOOPBACK: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).default('false')),
+  /** Delivery attempts per webhook before it is marked failed (then only a replay sends it again). */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  /** First retry delay; each later one doubles (with jitter), up to an hour. */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(30_000),
+  /** How often a Node gateway looks for due deliveries (0: never; new webhooks still wake it). */
+  WEBHOOK_DELIVERY_POLL_MS: z.coerce.number().int().min(0).default(5_000),
+  /** Time a receiver gets to answer a delivery (Plaid gives its receivers 10 s). */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
 });
 
@@ -75,6 +87,19 @@ export interface GatewayConfig {
   /** Age (ms) past which an intent without an outcome is folded. */
   intentGraceMs: number;
   upstreamTimeoutMs: number;
+  /**
+   * The gateway's public base URL (webhooks are registered upstream under it).
+   * Undefined only against the emulator on a port chosen at listen time; the
+   * Node entry and the test stack set it once the port is known.
+   */
+  publicUrl: string | undefined;
+  webhooks: {
+    allowLoopback: boolean;
+    maxAttempts: number;
+    retryBaseMs: number;
+    pollMs: number;
+    timeoutMs: number;
+  };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -151,6 +176,9 @@ export function buildConfig(env: Env, devKeys?: { adminKey: string; encryptionKe
     if (!adminKey) problems.push('GATEWAY_ADMIN_KEY: required (no development key available)');
     if (!encryptionKey) problems.push('GATEWAY_ENCRYPTION_KEY: required (no development key available)');
   }
+  if (env.PLAID_ENV !== 'emulator' && !env.GATEWAY_PUBLIC_URL) {
+    problems.push(`GATEWAY_PUBLIC_URL: required when PLAID_ENV=${env.PLAID_ENV} (Plaid sends webhooks to it)`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const plaidBaseUrl =
@@ -173,6 +201,15 @@ export function buildConfig(env: Env, devKeys?: { adminKey: string; encryptionKe
     intentGraceMs:
       env.AUDIT_INTENT_GRACE_MS ??
       intentGraceMs({ upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS, databaseTimeoutMs: env.DATABASE_TIMEOUT_MS }),
+    publicUrl:
+      env.GATEWAY_PUBLIC_URL?.replace(/\/+$/, '') ?? (env.PORT !== 0 ? `http://127.0.0.1:${env.PORT}` : undefined),
+    webhooks: {
+      allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK === 'true',
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+      pollMs: env.WEBHOOK_DELIVERY_POLL_MS,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    },
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -20,10 +20,20 @@ export interface AppDeps {
    * rate limits, audit intent): see src/tenancy/admission.ts.
    */
   admissions: import('./tenancy/admission').Admissions;
+  /** Plaid's webhook verification keys and the delivery trigger: see src/webhooks/. */
+  webhooks: WebhookRuntime;
   /** Seals and opens raw tokens and Plaid secrets: see src/tenancy/crypto.ts. */
   keyring: import('./tenancy/crypto').Keyring;
   /** Logs operational events (never secrets, tokens or account data). */
   log: Logger;
+}
+
+export interface WebhookRuntime {
+  keys: import('./webhooks/verification').VerificationKeyCache;
+  /** Deliveries were queued: deliver them soon (Node: wakes the delivery loop; Workers: drains after the response). */
+  notify(): void;
+  /** Stops delivering (Node shutdown). */
+  close(): Promise<void>;
 }
 
 /**
@@ -33,7 +43,7 @@ export interface AppDeps {
  */
 export interface AuditDraft {
   action: string;
-  actorType: 'operator' | 'partner' | 'fintech' | 'auditor' | 'anonymous';
+  actorType: 'operator' | 'partner' | 'fintech' | 'auditor' | 'anonymous' | 'plaid';
   actorId?: string | null;
   partnerId?: string | null;
   fintechId?: string | null;

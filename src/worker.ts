@@ -15,6 +15,8 @@ import { createLogger } from './lib/logger';
 import { createHttpUpstream } from './upstream/http';
 import { createAdmissions } from './tenancy/admission';
 import { Keyring } from './tenancy/crypto';
+import { drainDeliveries, fetchTransport } from './webhooks/delivery';
+import { VerificationKeyCache } from './webhooks/verification';
 
 interface WorkerBindings {
   HYPERDRIVE?: { connectionString: string };
@@ -24,6 +26,8 @@ interface WorkerBindings {
 let config: GatewayConfig | undefined;
 let keyring: Keyring | undefined;
 let upstream: ReturnType<typeof createHttpUpstream> | undefined;
+/** Plaid's webhook verification keys, cached per isolate. */
+let verificationKeys: VerificationKeyCache | undefined;
 
 function configFrom(env: WorkerBindings): GatewayConfig {
   if (config) return config;
@@ -37,19 +41,39 @@ function configFrom(env: WorkerBindings): GatewayConfig {
 }
 
 function depsFor(c: Context<AppEnv>): AppDeps {
-  const env = c.env as WorkerBindings;
+  return workerDeps(c.env as WorkerBindings, (work) => c.executionCtx.waitUntil(work));
+}
+
+/**
+ * The app's dependencies for one request or cron run. Queued webhooks are
+ * delivered after the response, within the same invocation (waitUntil); what
+ * that misses (a failure, a retry falling due) the Cron Trigger drains.
+ */
+function workerDeps(env: WorkerBindings, waitUntil: (work: Promise<unknown>) => void): AppDeps {
   const cfg = configFrom(env);
   const handle = openWorkerDatabase(env, cfg);
-  return {
+  const up = (upstream ??= createHttpUpstream({ baseUrl: cfg.plaidBaseUrl!, timeoutMs: cfg.upstreamTimeoutMs }));
+  const log = createLogger(cfg.logLevel);
+  const deps: AppDeps = {
     config: cfg,
     db: handle.db,
     clock: () => new Date(),
-    upstream: (upstream ??= createHttpUpstream({ baseUrl: cfg.plaidBaseUrl!, timeoutMs: cfg.upstreamTimeoutMs })),
+    upstream: up,
     audit: createAuditWriter(handle.db, { groupCommit: false, timeoutMs: cfg.databaseTimeoutMs }),
     admissions: createAdmissions(handle.db, { batch: false, timeoutMs: cfg.databaseTimeoutMs }),
     keyring: (keyring ??= new Keyring(cfg.encryptionKeys)),
-    log: createLogger(cfg.logLevel),
+    webhooks: {
+      keys: (verificationKeys ??= new VerificationKeyCache(up)),
+      notify: () => waitUntil(drainDeliveries(deps, fetchTransport()).catch((err) => logDrainFailure(log, err))),
+      close: async () => {},
+    },
+    log,
   };
+  return deps;
+}
+
+function logDrainFailure(log: AppDeps['log'], err: unknown) {
+  log.error('webhook delivery failed', { error: err instanceof Error ? err.name : 'unknown' });
 }
 
 /**
@@ -66,14 +90,28 @@ const app = createApp(depsFor);
 /**
  * Cron Trigger (wrangler.toml): folds audit intents whose outcome never came
  * (a request killed between Plaid's answer and the audit commit) into the
- * chain, as the Node server's timer does. See src/audit/intents.ts.
+ * chain, as the Node server's timer does (see src/audit/intents.ts), and
+ * delivers the webhooks that are due (retries, and any a request's waitUntil
+ * did not finish), as the Node server's delivery loop does.
  */
 async function scheduled(_event: unknown, env: WorkerBindings, ctx: { waitUntil(p: Promise<unknown>): void }) {
-  const cfg = configFrom(env);
-  const handle = openWorkerDatabase(env, cfg);
+  const deps = workerDeps(env, (work) => ctx.waitUntil(work));
   // Group commit: the folded records go in as few statements as possible.
-  const audit = createAuditWriter(handle.db, { timeoutMs: cfg.databaseTimeoutMs });
-  ctx.waitUntil(foldStaleIntents(handle.db, audit, { graceMs: cfg.intentGraceMs }));
+  const audit = createAuditWriter(deps.db, { timeoutMs: deps.config.databaseTimeoutMs });
+  ctx.waitUntil(foldStaleIntents(deps.db, audit, { graceMs: deps.config.intentGraceMs }));
+  ctx.waitUntil(drainAll(deps));
+}
+
+/** Drains due deliveries batch by batch, within the cron run's time. */
+async function drainAll(deps: AppDeps): Promise<void> {
+  const transport = fetchTransport();
+  for (let batch = 0; batch < 10; batch++) {
+    const result = await drainDeliveries(deps, transport).catch((err) => {
+      logDrainFailure(deps.log, err);
+      return { attempted: 0 };
+    });
+    if (result.attempted === 0) return;
+  }
 }
 
 export default {

@@ -60,6 +60,23 @@ export function requireClient(role: ClientRole): MiddlewareHandler<AppEnv> {
 }
 
 /**
+ * Routes open to both parties of a token (its webhooks): the client is looked
+ * up among fintechs, then among partners, and authenticated as what it is.
+ */
+export function requireFintechOrPartner(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const credentials = await presentedCredentials(c, 'fintech');
+    const [fintech] = await c.get('deps').db
+      .select({ id: fintechs.id })
+      .from(fintechs)
+      .where(eq(fintechs.clientId, credentials.clientId))
+      .limit(1);
+    await authenticateClient(c, fintech ? 'fintech' : 'partner', credentials);
+    return next();
+  };
+}
+
+/**
  * Partner routes: only checks that credentials are present. The check proper
  * happens inside the admission statement (src/tenancy/admission.ts), in the
  * same round trip as the token decision and the rate limits; a request whose

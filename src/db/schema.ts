@@ -104,7 +104,6 @@ export const processorTokens = pgTable(
     rawKeyId: text('raw_key_id').notNull(),
     /** Permission set; empty means every product (Plaid's semantics). */
     products: text('products').array().notNull().default(sql`'{}'::text[]`),
-    webhook: text('webhook'),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -141,7 +140,7 @@ export const auditEvents = pgTable(
     seq: bigserial('seq', { mode: 'number' }).primaryKey(),
     occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
     requestId: text('request_id').notNull(),
-    /** 'operator' | 'partner' | 'fintech' | 'auditor' | 'anonymous' */
+    /** 'operator' | 'partner' | 'fintech' | 'auditor' | 'anonymous' | 'plaid' (inbound webhooks) | 'gateway' (webhook deliveries) */
     actorType: text('actor_type').notNull(),
     actorId: text('actor_id'),
     partnerId: text('partner_id'),
@@ -202,4 +201,85 @@ export const auditIntents = pgTable(
   (t) => [index('audit_intents_created_idx').on(t.createdAt)],
 );
 
-export const schema = { partners, fintechs, auditors, processorTokens, rateLimitCounters, auditEvents, auditIntents };
+/**
+ * Where a token's webhooks go: at most one destination per party (the fintech
+ * that imported the token, the partner it was issued to). Each destination has
+ * its own signing secret (sealed); after a rotation the previous secret keeps
+ * signing beside the new one until `previous_secret_expires_at`. See src/webhooks/.
+ */
+export const webhookDestinations = pgTable(
+  'webhook_destinations',
+  {
+    id: text('id').primaryKey(),
+    tokenId: text('token_id')
+      .notNull()
+      .references(() => processorTokens.id),
+    /** 'fintech' | 'partner' */
+    party: text('party').notNull(),
+    /** The fintech's or the partner's id. */
+    partyId: text('party_id').notNull(),
+    url: text('url').notNull(),
+    secretSealed: text('secret_sealed').notNull(),
+    secretKeyId: text('secret_key_id').notNull(),
+    previousSecretSealed: text('previous_secret_sealed'),
+    previousSecretKeyId: text('previous_secret_key_id'),
+    previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true, mode: 'date' }),
+    /** Set when the URL is (re)set: Plaid's next WEBHOOK_UPDATE_ACKNOWLEDGED goes to this destination. */
+    ackPending: boolean('ack_pending').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('webhook_destinations_token_party_idx').on(t.tokenId, t.party),
+    index('webhook_destinations_party_idx').on(t.party, t.partyId),
+  ],
+);
+
+/**
+ * The delivery queue and its log: one row per webhook per destination. The
+ * delivery worker claims due rows with FOR UPDATE SKIP LOCKED and a lease, so
+ * two instances never send the same attempt; a crash leaves the row to be
+ * claimed again when the lease ends (at-least-once).
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    destinationId: text('destination_id').notNull(),
+    tokenId: text('token_id').notNull(),
+    party: text('party').notNull(),
+    partyId: text('party_id').notNull(),
+    webhookType: text('webhook_type').notNull(),
+    webhookCode: text('webhook_code').notNull(),
+    /** The body as delivered (Plaid's, with item_id mapped for the partner). */
+    body: text('body').notNull(),
+    /** 'pending' | 'delivered' | 'failed' | 'cancelled' */
+    status: text('status').notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date' }),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    /** The delivery this one replays (POST /gateway/webhook/deliveries/replay). */
+    replayOf: text('replay_of'),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    index('webhook_deliveries_party_idx').on(t.party, t.partyId, t.createdAt),
+  ],
+);
+
+export const schema = {
+  partners,
+  fintechs,
+  auditors,
+  processorTokens,
+  rateLimitCounters,
+  auditEvents,
+  auditIntents,
+  webhookDestinations,
+  webhookDeliveries,
+};

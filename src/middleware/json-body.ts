@@ -56,8 +56,14 @@ export function jsonBody(
 
 /** Returns the body as text, or null when it exceeds maxBytes (after draining it). */
 async function readLimited(request: Request, maxBytes: number): Promise<string | null> {
+  const bytes = await readLimitedBytes(request, maxBytes);
+  return bytes === null ? null : new TextDecoder().decode(bytes);
+}
+
+/** Returns the body's bytes, or null when it exceeds maxBytes (after draining it). */
+export async function readLimitedBytes(request: Request, maxBytes: number): Promise<Uint8Array | null> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (!request.body) return '';
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -83,5 +89,5 @@ async function readLimited(request: Request, maxBytes: number): Promise<string |
     body.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(body);
+  return body;
 }

@@ -11,6 +11,8 @@ import { createLogger } from '../lib/logger';
 import { createNodeUpstream } from '../upstream/node';
 import { createAdmissions } from '../tenancy/admission';
 import { Keyring } from '../tenancy/crypto';
+import { startDeliveryLoop } from '../webhooks/node-dispatch';
+import { VerificationKeyCache } from '../webhooks/verification';
 
 /** Opens the configured database (Postgres when DATABASE_URL is set, else PGlite) and migrates it. */
 export async function openNodeDatabase(
@@ -40,17 +42,25 @@ export function buildNodeDeps(
 ): AppDeps {
   const log: Logger = overrides.log ?? createLogger(config.logLevel);
   if (!config.plaidBaseUrl) throw new Error('plaidBaseUrl is not set (start the emulator or set PLAID_BASE_URL)');
-  return {
+  const upstream =
+    overrides.upstream ?? createNodeUpstream({ baseUrl: config.plaidBaseUrl, timeoutMs: config.upstreamTimeoutMs, log });
+  const deps: AppDeps = {
     config,
     db: handle.db,
     clock: () => new Date(),
-    upstream: overrides.upstream ?? createNodeUpstream({ baseUrl: config.plaidBaseUrl, timeoutMs: config.upstreamTimeoutMs, log }),
+    upstream,
     audit: withIntentSweep(config, handle, createAuditWriter(handle.db, { timeoutMs: config.databaseTimeoutMs }), log),
     admissions: createAdmissions(handle.db, { batch: true, timeoutMs: config.databaseTimeoutMs, log }),
     keyring: new Keyring(config.encryptionKeys),
+    webhooks: undefined as unknown as AppDeps['webhooks'],
     log,
     ...overrides,
   };
+  if (!overrides.webhooks) {
+    const loop = startDeliveryLoop(() => deps, { pollMs: config.webhooks.pollMs, log });
+    deps.webhooks = { keys: new VerificationKeyCache(deps.upstream), notify: loop.notify, close: loop.close };
+  }
+  return deps;
 }
 
 

@@ -51,7 +51,8 @@ async function main() {
     const handle = await openNodeDatabase(config);
     closers.push(() => handle.close());
     const deps = buildNodeDeps(config, handle, { log });
-    closers.unshift(() => deps.audit.close(), async () => deps.upstream.close?.());
+    // The delivery loop stops first (it writes audit records), then the writer, then upstream.
+    closers.unshift(() => deps.webhooks.close(), () => deps.audit.close(), async () => deps.upstream.close?.());
     log.info('database ready', { database: handle.kind === 'pglite' ? `pglite:${config.pgliteDataDir}` : 'postgres' });
     return createApp(deps);
   })();
@@ -65,6 +66,8 @@ async function main() {
   };
   const { server, url } = await listen({ fetch }, config.port, host);
   closers.unshift(() => closeServer(server));
+  // PORT=0 against the emulator: webhooks are registered under the port chosen now.
+  config.publicUrl ??= url;
   log.info('gateway listening', { url, plaid: config.plaidBaseUrl });
   app = await booting;
 

@@ -112,6 +112,14 @@ export const errors = {
       code: 'UNKNOWN_FIELDS',
       message: `the following fields are not recognized by this endpoint: ${fields.join(', ')}`,
     }),
+  /** A webhook that did not verify (every reason answers the same; the audit record says which). */
+  webhookRefused: () =>
+    new PlaidError({
+      type: 'INVALID_REQUEST',
+      code: 'WEBHOOK_VERIFICATION_FAILED',
+      message: 'the webhook could not be verified',
+      status: 401,
+    }),
   invalidField: (message: string) => new PlaidError({ type: 'INVALID_REQUEST', code: 'INVALID_FIELD', message }),
   notFound: () => new PlaidError({ type: 'INVALID_REQUEST', code: 'NOT_FOUND', message: 'not found' }),
   invalidApiKeys: () =>

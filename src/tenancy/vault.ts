@@ -7,6 +7,8 @@ import { errors } from '../plaid/errors';
 import type { Product } from '../plaid/schemas';
 import type { Keyring } from './crypto';
 import { invalidReference } from './errors';
+import type { PlaidUpstream } from '../upstream/client';
+import { setDestination } from '../webhooks/destinations';
 import { uniqueList } from './schemas';
 import {
   hashGatewayToken,
@@ -18,7 +20,7 @@ import {
 
 /**
  * The token vault: what a fintech does with processor tokens (import, permission
- * set, webhook, revoke). Shared by the fintech API and tests/demos.
+ * set, revoke; webhooks are in src/webhooks/). Shared by the fintech API and tests/demos.
  *
  * - Import seals the raw Plaid token under the keyring's current key, bound to
  *   the new row's id, and answers a fresh gateway token (256 random bits, never
@@ -30,8 +32,8 @@ import {
  *   unknown token and a malformed one all answer INVALID_PROCESSOR_TOKEN.
  * - A revoked token is dead for every operation except revoke itself, which is
  *   idempotent for the fintech that owns the token (a retried revoke succeeds).
- * - Permission-set and webhook changes are kept in the gateway and enforced by
- *   it; they are not forwarded to Plaid in this version.
+ * - Permission-set changes are kept in the gateway and enforced by it; they are
+ *   not forwarded to Plaid.
  */
 
 export interface ImportTokenInput {
@@ -49,6 +51,8 @@ export interface ImportedToken {
   /** The gateway token: returned once, stored only as a hash. */
   gatewayToken: string;
   products: string[];
+  /** With a webhook at import: the destination's signing secret, returned once. */
+  webhookSecret?: string;
 }
 
 export interface OwnedToken {
@@ -56,7 +60,6 @@ export interface OwnedToken {
   partnerId: string;
   fintechId: string;
   products: string[];
-  webhook: string | null;
   revoked: boolean;
 }
 
@@ -72,8 +75,13 @@ export function rawTokenEnvironmentOk(config: Pick<GatewayConfig, 'plaidEnv'> | 
   return env === 'sandbox';
 }
 
+/**
+ * Imports a raw token. With a webhook, the fintech's destination is set (and
+ * registered with Plaid) too; if that fails, the import is undone (the gateway
+ * token was never handed out) and the error answered.
+ */
 export async function importToken(
-  deps: { db: Database; keyring: Keyring; config?: Pick<GatewayConfig, 'plaidEnv'>; clock?: () => Date },
+  deps: { db: Database; keyring: Keyring; config?: GatewayConfig; clock?: () => Date; upstream?: PlaidUpstream },
   input: ImportTokenInput,
 ): Promise<ImportedToken> {
   if (!looksLikePlaidProcessorToken(input.rawToken) || !rawTokenEnvironmentOk(deps.config, input.rawToken)) {
@@ -99,11 +107,25 @@ export async function importToken(
     rawSealed: sealed.value,
     rawKeyId: sealed.keyId,
     products,
-    webhook: input.webhook ?? null,
     createdAt: at,
     updatedAt: at,
   });
-  return { tokenId, partnerId: partner.id, fintechId: input.fintechId, gatewayToken, products };
+  const imported: ImportedToken = { tokenId, partnerId: partner.id, fintechId: input.fintechId, gatewayToken, products };
+  if (!input.webhook) return imported;
+  if (!deps.config || !deps.upstream) throw new Error('importToken: a webhook needs the config and the upstream');
+  try {
+    const change = await setDestination(
+      { db: deps.db, keyring: deps.keyring, config: deps.config, upstream: deps.upstream },
+      { tokenId, partnerId: partner.id, fintechId: input.fintechId, products },
+      { party: 'fintech', partyId: input.fintechId },
+      input.webhook,
+    );
+    if (change.change === 'created') imported.webhookSecret = change.secret;
+  } catch (err) {
+    await deps.db.delete(processorTokens).where(eq(processorTokens.id, tokenId));
+    throw err;
+  }
+  return imported;
 }
 
 /** Resolves a gateway token the fintech owns, or INVALID_PROCESSOR_TOKEN (same answer for every miss). */
@@ -120,7 +142,6 @@ export async function findOwnedToken(
       partnerId: processorTokens.partnerId,
       fintechId: processorTokens.fintechId,
       products: processorTokens.products,
-      webhook: processorTokens.webhook,
       revokedAt: processorTokens.revokedAt,
     })
     .from(processorTokens)
@@ -133,7 +154,6 @@ export async function findOwnedToken(
     partnerId: row.partnerId,
     fintechId: row.fintechId,
     products: row.products,
-    webhook: row.webhook,
     revoked: row.revokedAt !== null,
   };
 }
@@ -156,18 +176,6 @@ export async function setTokenPermissions(
 
 export async function getTokenPermissions(db: Database, fintechId: string, gatewayToken: string): Promise<OwnedToken> {
   return findOwnedToken(db, fintechId, gatewayToken);
-}
-
-/** Sets or (with null) removes the webhook kept for the token. */
-export async function updateTokenWebhook(
-  deps: { db: Database; clock?: () => Date },
-  fintechId: string,
-  gatewayToken: string,
-  webhook: string | null,
-): Promise<OwnedToken> {
-  const token = await findOwnedToken(deps.db, fintechId, gatewayToken);
-  await updateLive(deps, token.tokenId, { webhook });
-  return { ...token, webhook };
 }
 
 /** Revokes the token: every later partner call answers INVALID_PROCESSOR_TOKEN. Idempotent for the owner. */

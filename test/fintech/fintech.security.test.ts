@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { processorTokens } from '../../src/db/schema';
 import { hashGatewayToken } from '../../src/tenancy/tokens';
 import { bearer, call, type TestStack } from '../support/stack';
-import { admin, admitCall, auditRows, type Client, createFintechApi, createPartnerApi, fintechCall, importApi, plaidHeaders, rawProcessorToken, startFintechWorld } from '../tenancy/fixtures';
+import { admin, admitCall, auditRows, type Client, createFintechApi, createPartnerApi, fintechCall, importApi, plaidHeaders, rawProcessorToken, startFintechWorld, webhookDestinationUrl } from '../tenancy/fixtures';
 
 let stack: TestStack;
 let partner: Client;
@@ -109,7 +109,7 @@ describe("another tenant's token", () => {
     }
     const after = await tokenRow(gatewayToken);
     expect(after.products).toEqual(['auth']);
-    expect(after.webhook).toBe('https://owner.example.com/hook');
+    expect(await webhookDestinationUrl(stack, gatewayToken, 'fintech')).toBe('https://owner.example.com/hook');
     expect(after.revokedAt).toBeNull();
     expect(after.updatedAt.getTime()).toBe(before.updatedAt.getTime());
   });

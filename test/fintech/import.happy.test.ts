@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { processorTokens } from '../../src/db/schema';
 import { hashGatewayToken, looksLikeGatewayToken, sealContext } from '../../src/tenancy/tokens';
 import { call, type TestStack } from '../support/stack';
-import { auditRows, type Client, fintechCall, rawProcessorToken, startFintechWorld } from '../tenancy/fixtures';
+import { auditRows, type Client, fintechCall, rawProcessorToken, startFintechWorld, webhookDestinationUrl } from '../tenancy/fixtures';
 
 let stack: TestStack;
 let partner: Client;
@@ -62,7 +62,8 @@ describe('POST /gateway/processor_token/import', () => {
     expect(res.status).toBe(200);
     const row = await rowFor(res.body.processor_token);
     expect(row.products).toEqual(['auth', 'balance']);
-    expect(row.webhook).toBe('https://fintech.example.com/plaid-hooks');
+    expect(await webhookDestinationUrl(stack, res.body.processor_token, 'fintech')).toBe('https://fintech.example.com/plaid-hooks');
+    expect(res.body.webhook_secret).toMatch(/^whsec_/);
   });
 
   it('importing the same raw token twice gives two independent gateway tokens', async () => {

@@ -40,6 +40,8 @@ export function testConfig(overrides: Record<string, string> = {}): GatewayConfi
       // No background sweep in tests (it would add statements at random moments);
       // tests that need it run foldStaleIntents() or the real server.
       AUDIT_INTENT_SWEEP_MS: '0',
+      // Nor a delivery poll: queued webhooks wake the delivery loop themselves.
+      WEBHOOK_DELIVERY_POLL_MS: '0',
       ...overrides,
     }),
   );
@@ -77,6 +79,8 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
   let server: ServerType | undefined;
   let url = '';
   if (options.http) ({ server, url } = await listen(app, 0));
+  // Plaid (the emulator) sends this gateway's webhooks to the port just chosen.
+  if (url && !options.env?.GATEWAY_PUBLIC_URL) config.publicUrl = url;
   return {
     app,
     deps,
@@ -87,6 +91,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
     url,
     async close() {
       if (server) await closeServer(server);
+      await deps.webhooks.close();
       await deps.audit.close();
       await deps.upstream.close?.();
       if (!options.db) await db.close();

@@ -9,6 +9,7 @@ import { queryRows, type Database } from '../../src/db/database';
 import { requestId } from '../../src/lib/ids';
 import { PARTNER_ENDPOINTS, type Product } from '../../src/plaid/schemas';
 import type { Admission } from '../../src/tenancy/admission';
+import { hashGatewayToken } from '../../src/tenancy/tokens';
 import { bearer, call, startTestStack, TEST_PLAID_CLIENT, type StackOptions, type TestStack } from '../support/stack';
 
 export type Body = Record<string, any>;
@@ -128,6 +129,20 @@ export async function importApi(
   });
   if (res.status !== 200) throw new Error(`import failed: ${JSON.stringify(res.body)}`);
   return { gatewayToken: res.body.processor_token, raw, body: res.body };
+}
+
+/** The URL of a party's webhook destination for a gateway token (undefined: none set). */
+export async function webhookDestinationUrl(
+  stack: TestStack,
+  gatewayToken: string,
+  party: 'fintech' | 'partner',
+): Promise<string | undefined> {
+  const rows = await queryRows<{ url: string }>(
+    stack.deps.db,
+    sql`select d.url from webhook_destinations d join processor_tokens t on t.id = d.token_id
+         where t.token_hash = ${await hashGatewayToken(gatewayToken)} and d.party = ${party}`,
+  );
+  return rows[0]?.url;
 }
 
 /** Every row of every table in the public schema as JSON text. */

@@ -11,8 +11,6 @@ import {
   processorTokenPermissionsSetRequestSchema,
   processorTokenPermissionsSetResponseSchema,
   processorTokenSchema,
-  processorTokenWebhookUpdateRequestSchema,
-  processorTokenWebhookUpdateResponseSchema,
   productSchema,
   requestIdSchema,
 } from '../../plaid/schemas';
@@ -22,7 +20,6 @@ import {
   importToken,
   revokeToken,
   setTokenPermissions,
-  updateTokenWebhook,
 } from '../../tenancy/vault';
 
 /**
@@ -31,8 +28,9 @@ import {
  * answers 200 with a request_id; errors are Plaid's. A fintech manages only the
  * tokens it imported (anything else: INVALID_PROCESSOR_TOKEN).
  *
- * Permission-set and webhook changes are enforced by the gateway and are not
- * forwarded to Plaid in this version.
+ * Permission-set changes are enforced by the gateway and are not forwarded to
+ * Plaid. Webhooks (set at import, or with /processor/token/webhook/update by
+ * either party) are in src/routes/webhooks/.
  */
 
 const tags = ['Fintech'];
@@ -47,7 +45,11 @@ export const ImportRequest = plaidRequest({
     .array(productSchema)
     .optional()
     .openapi({ description: 'Initial permission set; omitted or [] means every product (Plaid semantics).' }),
-  webhook: z.url({ protocol: /^https?$/ }).nullable().optional().openapi({ description: 'Webhook URL kept for the token.' }),
+  webhook: z
+    .url({ protocol: /^https?$/ })
+    .nullable()
+    .optional()
+    .openapi({ description: "The fintech's webhook destination for the token (as /processor/token/webhook/update)." }),
 }).openapi('GatewayProcessorTokenImportRequest');
 
 export const ImportResponse = z
@@ -55,6 +57,9 @@ export const ImportResponse = z
     processor_token: z.string().openapi({
       description: 'The gateway token to hand to the partner (`processor-gw-…`, 256 random bits).',
       example: 'processor-gw-3q2-7wZJ0kSg2nC8YpVxQ1m0bT5rA9eLhK4uD6fN1cI',
+    }),
+    webhook_secret: z.string().optional().openapi({
+      description: 'With `webhook`: the destination\'s signing secret, answered once (see /processor/token/webhook/update).',
     }),
     request_id: requestIdSchema,
   })
@@ -111,17 +116,6 @@ const permissionsGet = createRoute({
   responses: ok('The permission set ([] = every product)', processorTokenPermissionsGetResponseSchema),
 });
 
-const webhookUpdate = createRoute({
-  method: 'post',
-  path: '/processor/token/webhook/update',
-  tags,
-  middleware,
-  summary: "Set or remove a token's webhook",
-  description: '`webhook: null` removes it. Kept by the gateway; not forwarded to Plaid.',
-  request: body(processorTokenWebhookUpdateRequestSchema),
-  responses: ok('Saved', processorTokenWebhookUpdateResponseSchema),
-});
-
 const revokeRoute = createRoute({
   method: 'post',
   path: '/gateway/processor_token/revoke',
@@ -158,7 +152,14 @@ export const fintechRoutes = createRouter()
         partnerId: imported.partnerId,
         details: { products: imported.products, webhook: input.webhook != null },
       });
-      return c.json({ processor_token: imported.gatewayToken, request_id: c.get('requestId') }, 200);
+      return c.json(
+        {
+          processor_token: imported.gatewayToken,
+          ...(imported.webhookSecret ? { webhook_secret: imported.webhookSecret } : {}),
+          request_id: c.get('requestId'),
+        },
+        200,
+      );
     },
     productAwareHook,
   )
@@ -183,17 +184,6 @@ export const fintechRoutes = createRouter()
     const token = await getTokenPermissions(c.get('deps').db, fintechId(c), input.processor_token);
     Object.assign(c.get('audit'), { tokenId: token.tokenId, partnerId: token.partnerId });
     return c.json({ products: token.products as z.infer<typeof productSchema>[], request_id: c.get('requestId') }, 200);
-  })
-  .openapi(webhookUpdate, async (c) => {
-    const input = c.req.valid('json');
-    c.get('audit').action = 'token.webhook_update';
-    const token = await updateTokenWebhook(c.get('deps'), fintechId(c), input.processor_token, input.webhook);
-    Object.assign(c.get('audit'), {
-      tokenId: token.tokenId,
-      partnerId: token.partnerId,
-      details: { webhook: input.webhook === null ? 'removed' : 'set' },
-    });
-    return c.json({ request_id: c.get('requestId') }, 200);
   })
   .openapi(revokeRoute, async (c) => {
     const input = c.req.valid('json');
