@@ -13,6 +13,7 @@ import { PlaidError } from '../plaid/errors';
  * | /processor/identity/get | 100/min | 1,000/min | IDENTITY_LIMIT |
  * | /processor/identity/match | 100/min | 1,000/min | RATE_LIMIT (no code of its own) |
  * | /processor/transactions/sync | 50/min | 1,000/min | TRANSACTIONS_SYNC_LIMIT |
+ * | /processor/transactions/refresh | 2/min | 100/min | RATE_LIMIT (no code of its own) |
  * | /processor/signal/evaluate | 70/h, 10/h per transaction | 30/s | RATE_LIMIT |
  * | /processor/signal/decision/report, /return/report | – | 4,000/min | RATE_LIMIT |
  * | /sandbox/processor_token/create | – | 500/min (as /processor/token/create) | RATE_LIMIT |
@@ -48,6 +49,7 @@ export const SANDBOX_LIMITS: Readonly<Record<string, EndpointLimits>> = {
     item: per(50, MINUTE, 'TRANSACTIONS_SYNC_LIMIT'),
     client: per(1000, MINUTE, 'TRANSACTIONS_SYNC_LIMIT'),
   },
+  '/processor/transactions/refresh': { item: per(2, MINUTE, 'RATE_LIMIT'), client: per(100, MINUTE, 'RATE_LIMIT') },
   '/processor/signal/evaluate': {
     item: per(70, 60 * MINUTE, 'RATE_LIMIT'),
     transaction: per(10, 60 * MINUTE, 'RATE_LIMIT'),

@@ -36,6 +36,16 @@ export interface Item {
   /** Built lazily on first use (most benchmark tokens never sync). */
   log: TransactionEvent[] | null;
   addedCount: number;
+  /**
+   * Whether /processor/transactions/sync has been called on this Item. Until it
+   * has, Plaid sends no SYNC_UPDATES_AVAILABLE for the Item (the legacy
+   * DEFAULT_UPDATE / TRANSACTIONS_REMOVED webhooks do not wait for it).
+   */
+  syncCalled: boolean;
+  /** Transactions added since the last DEFAULT_UPDATE webhook was sent (that webhook's `new_transactions`). */
+  newSinceDefaultUpdate: number;
+  /** How many /processor/transactions/refresh calls have changed this Item (seeds what the next one finds). */
+  refreshCount: number;
   signals: Map<string, SignalEvaluation>;
 }
 
@@ -58,6 +68,9 @@ export class EmulatorState {
       webhook: null,
       log: null,
       addedCount: 0,
+      syncCalled: false,
+      newSinceDefaultUpdate: 0,
+      refreshCount: 0,
       signals: new Map(),
     };
     this.items.set(processorToken, item);

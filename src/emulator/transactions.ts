@@ -135,28 +135,64 @@ export function addTransactions(item: Item, input: AddTransactionsInput, today: 
     log.push({ kind: 'added', tx });
     result.added.push(tx.transaction.transaction_id);
   }
-  if (input.post_pending) {
-    const removedIds = new Set(log.flatMap((e) => (e.kind === 'removed' ? [e.transactionId] : [])));
-    const pending = log.filter(
-      (e): e is { kind: 'added'; tx: GeneratedTransaction } =>
-        e.kind === 'added' && e.tx.transaction.pending && !removedIds.has(e.tx.transaction.transaction_id),
-    );
-    for (const event of pending) {
-      const pendingId = event.tx.transaction.transaction_id;
-      const posted: GeneratedTransaction = {
-        ...event.tx,
-        transaction: {
-          ...event.tx.transaction,
-          transaction_id: `${pendingId.slice(0, 30)}${String(item.addedCount++).padStart(7, '0')}`,
-          pending: false,
-          pending_transaction_id: pendingId,
-        },
-      };
-      log.push({ kind: 'removed', transactionId: pendingId, accountId: item.accountId });
-      log.push({ kind: 'added', tx: posted });
-      result.removed.push(pendingId);
-      result.added.push(posted.transaction.transaction_id);
-    }
+  if (input.post_pending) postPending(item, log, result, () => true);
+  return result;
+}
+
+/** The most new transactions one /processor/transactions/refresh finds. */
+export const REFRESH_MAX_NEW = 3;
+
+/**
+ * What an on-demand extraction (/processor/transactions/refresh) finds:
+ * every pending transaction dated before `today` has posted (the pending one is
+ * removed and a posted copy added), and 1-3 new card transactions dated `today`
+ * arrive, still pending. How many is deterministic per Item and refresh, so a
+ * test with a fixed clock always sees the same changes.
+ */
+export function refreshTransactions(item: Item, today: Date): AddTransactionsResult {
+  const log = ensureLog(item);
+  const result: AddTransactionsResult = { added: [], removed: [] };
+  const todayDate = today.toISOString().slice(0, 10);
+  postPending(item, log, result, (tx) => tx.transaction.date < todayDate);
+  const count = 1 + (hash32(`refresh:${item.seed}:${item.refreshCount++}`) % REFRESH_MAX_NEW);
+  for (let i = 0; i < count; i++) {
+    const tx = newTransaction(item.seed, item.addedCount++, item.accountId, today, { pending: true });
+    log.push({ kind: 'added', tx });
+    result.added.push(tx.transaction.transaction_id);
   }
   return result;
+}
+
+/**
+ * Posts the pending transactions (still live in the log) that `select` picks,
+ * as Plaid does: the pending transaction is removed and a posted copy, whose
+ * pending_transaction_id names it, is added.
+ */
+function postPending(
+  item: Item,
+  log: TransactionEvent[],
+  result: AddTransactionsResult,
+  select: (tx: GeneratedTransaction) => boolean,
+): void {
+  const removedIds = new Set(log.flatMap((e) => (e.kind === 'removed' ? [e.transactionId] : [])));
+  const pending = log.filter(
+    (e): e is { kind: 'added'; tx: GeneratedTransaction } =>
+      e.kind === 'added' && e.tx.transaction.pending && !removedIds.has(e.tx.transaction.transaction_id) && select(e.tx),
+  );
+  for (const event of pending) {
+    const pendingId = event.tx.transaction.transaction_id;
+    const posted: GeneratedTransaction = {
+      ...event.tx,
+      transaction: {
+        ...event.tx.transaction,
+        transaction_id: `${pendingId.slice(0, 30)}${String(item.addedCount++).padStart(7, '0')}`,
+        pending: false,
+        pending_transaction_id: pendingId,
+      },
+    };
+    log.push({ kind: 'removed', transactionId: pendingId, accountId: item.accountId });
+    log.push({ kind: 'added', tx: posted });
+    result.removed.push(pendingId);
+    result.added.push(posted.transaction.transaction_id);
+  }
 }

@@ -1,76 +1,26 @@
-import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulatorApp, DEMO_CLIENT } from '../../src/emulator/app';
 import { expectValidPlaid } from '../support/plaid-spec';
-import { expectSdkError, startEmulator, type Harness } from './harness';
-
-interface Received {
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  raw: string;
-  body: Record<string, any>;
-}
+import { expectSdkError, startEmulator, startWebhookReceiver, verifyWebhook, type Harness, type ReceivedWebhook, type WebhookReceiver } from './harness';
 
 let h: Harness;
-let receiver: Server;
+let receiver: WebhookReceiver;
 let receiverUrl: string;
-const received: Received[] = [];
-const waiters: Array<() => void> = [];
+let received: ReceivedWebhook[];
 
 beforeAll(async () => {
   h = await startEmulator();
-  receiver = createServer((req, res) => {
-    let raw = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk) => (raw += chunk));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', headers: req.headers, raw, body: JSON.parse(raw) });
-      res.writeHead(req.url?.includes('fail') ? 500 : 200).end();
-      waiters.splice(0).forEach((w) => w());
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = await startWebhookReceiver();
+  receiverUrl = receiver.url;
+  received = receiver.received;
 });
 afterAll(async () => {
   await h.close();
-  await new Promise((resolve) => receiver.close(resolve));
+  await receiver.close();
 });
 
-/** Waits until a webhook for `path` with `code` has arrived. */
-async function waitFor(path: string, code: string): Promise<Received> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const hit = received.find((r) => r.path === path && r.body.webhook_code === code);
-    if (hit) return hit;
-    if (Date.now() > deadline) throw new Error(`no ${code} webhook at ${path}`);
-    await new Promise<void>((resolve) => {
-      waiters.push(resolve);
-      setTimeout(resolve, 100);
-    });
-  }
-}
-
-/** Verifies a webhook as Plaid tells receivers to: ES256 JWT, key from /webhook_verification_key/get, iat, body hash. */
-async function verify(hook: Received): Promise<void> {
-  const jwt = hook.headers['plaid-verification'];
-  expect(typeof jwt).toBe('string');
-  const header = decodeProtectedHeader(jwt as string);
-  expect(header.alg).toBe('ES256');
-  expect(header.kid).toEqual(expect.any(String));
-  const { data } = await h.plaid.webhookVerificationKeyGet({ key_id: header.kid! });
-  expectValidPlaid('WebhookVerificationKeyGetResponse', data);
-  expect(data.key).toMatchObject({ alg: 'ES256', crv: 'P-256', kty: 'EC', use: 'sig', kid: header.kid, expired_at: null });
-  const key = await importJWK(data.key as any, 'ES256');
-  const { payload } = await jwtVerify(jwt as string, key, { algorithms: ['ES256'], currentDate: h.now() });
-  expect(Math.abs((payload.iat as number) - h.now().getTime() / 1000)).toBeLessThanOrEqual(5 * 60);
-  expect(payload.request_body_sha256).toBe(createHash('sha256').update(hook.raw).digest('hex'));
-  // Plaid's bodies use 2-space indentation (the hash is over these exact bytes).
-  expect(hook.raw).toBe(JSON.stringify(hook.body, null, 2));
-}
+const waitFor = (path: string, code: string) => receiver.waitFor(path, code);
+const verify = (hook: ReceivedWebhook) => verifyWebhook(h, hook);
 
 describe('webhooks', () => {
   it('/processor/token/webhook/update fires a signed WEBHOOK_UPDATE_ACKNOWLEDGED to the new URL', async () => {
@@ -83,10 +33,11 @@ describe('webhooks', () => {
     await verify(hook);
   });
 
-  it('new transactions fire SYNC_UPDATES_AVAILABLE to the token webhook', async () => {
+  it('new transactions fire SYNC_UPDATES_AVAILABLE to the token webhook once the token has synced', async () => {
     const token = await h.newToken();
     await h.plaid.processorTokenWebhookUpdate({ processor_token: token, webhook: `${receiverUrl}/sync` });
     await waitFor('/sync', 'WEBHOOK_UPDATE_ACKNOWLEDGED');
+    await h.plaid.processorTransactionsSync({ processor_token: token, count: 500 });
     const add = await h.post('/sandbox/processor_token/transactions/add', { processor_token: token, count: 3 });
     expect(add.status).toBe(200);
     expect(add.body.added).toHaveLength(3);
@@ -104,10 +55,14 @@ describe('webhooks', () => {
     await h.post('/sandbox/processor_token/reset_login', { processor_token: token });
     const error = await waitFor('/item', 'ERROR');
     expectValidPlaid('ItemErrorWebhook', error.body);
-    expect(error.body.error.error_code).toBe('ITEM_LOGIN_REQUIRED');
+    expect(error.body.error).toMatchObject({ error_type: 'ITEM_ERROR', error_code: 'ITEM_LOGIN_REQUIRED', status: 400 });
+    // Errors inside webhooks carry no request_id.
+    expect(error.body.error).not.toHaveProperty('request_id');
     await verify(error);
     await h.post('/sandbox/processor_token/repair', { processor_token: token });
     const repaired = await waitFor('/item', 'LOGIN_REPAIRED');
+    expectValidPlaid('ItemLoginRepairedWebhook', repaired.body);
+    expect(repaired.body.item_id).toBe(error.body.item_id);
     await verify(repaired);
   });
 

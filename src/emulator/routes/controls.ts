@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { plaidRequest, processorTokenSchema, requestIdSchema } from '../../plaid/schemas';
-import { itemError } from '../item-errors';
+import { FIRE_WEBHOOK_TYPES, FIREABLE_WEBHOOK_CODES, fireWebhook } from '../fire-webhook';
+import { itemLoginRequired, loginRepaired, sendToItem, transactionsChanged } from '../item-webhooks';
 import { createEmulatorRouter, plaidPost, type EmulatorContext } from '../router';
 import { addTransactions } from '../transactions';
 
@@ -15,7 +16,11 @@ import { addTransactions } from '../transactions';
  *   through Link's update mode); a LOGIN_REPAIRED webhook is sent if it was in
  *   ITEM_LOGIN_REQUIRED.
  * - /sandbox/processor_token/transactions/add: new transactions (and optionally
- *   every pending one posted); fires SYNC_UPDATES_AVAILABLE.
+ *   every pending one posted); sends the transactions webhooks Plaid sends for
+ *   such a change (SYNC_UPDATES_AVAILABLE once the token has synced,
+ *   DEFAULT_UPDATE, TRANSACTIONS_REMOVED; see transactionsChanged).
+ * - /sandbox/processor_token/fire_webhook: Plaid's /sandbox/item/fire_webhook
+ *   for a processor token (see fire-webhook.ts).
  */
 const tokenOnly = plaidRequest({ processor_token: processorTokenSchema });
 
@@ -41,6 +46,19 @@ export const emulatorTransactionsAddRequestSchema = plaidRequest({
   post_pending: z.boolean().optional().openapi({ description: 'Also post every pending transaction (removed + added).' }),
 }).openapi('EmulatorTransactionsAddRequest');
 
+export const emulatorFireWebhookRequestSchema = plaidRequest({
+  processor_token: processorTokenSchema,
+  webhook_type: z
+    .enum(FIRE_WEBHOOK_TYPES)
+    .optional()
+    .openapi({ description: 'The webhook type; by default the code\'s own (TRANSACTIONS for DEFAULT_UPDATE, ITEM for ERROR).' }),
+  webhook_code: z.string().openapi({ description: `The webhook to fire: ${Object.keys(FIREABLE_WEBHOOK_CODES).join(', ')}.` }),
+}).openapi('EmulatorFireWebhookRequest');
+
+const fireWebhookResponse = z
+  .looseObject({ webhook_fired: z.boolean(), request_id: requestIdSchema })
+  .openapi('EmulatorFireWebhookResponse');
+
 const transactionsAddResponse = z
   .looseObject({ added: z.array(z.string()), removed: z.array(z.string()), request_id: requestIdSchema })
   .openapi('EmulatorTransactionsAddResponse');
@@ -54,15 +72,7 @@ export function controlRoutes(ctx: EmulatorContext) {
     (body, c) => {
       const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
       item.error = 'ITEM_LOGIN_REQUIRED';
-      if (item.webhook) {
-        ctx.webhooks.send(item.webhook, {
-          webhook_type: 'ITEM',
-          webhook_code: 'ERROR',
-          item_id: item.itemId,
-          error: { ...itemError('ITEM_LOGIN_REQUIRED').toBody(c.get('requestId')), status: 400 },
-          environment: 'sandbox',
-        });
-      }
+      sendToItem(ctx.webhooks, item, itemLoginRequired(item));
       return { reset_login: true };
     },
   );
@@ -74,14 +84,7 @@ export function controlRoutes(ctx: EmulatorContext) {
       const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
       const wasLoginRequired = item.error === 'ITEM_LOGIN_REQUIRED';
       item.error = null;
-      if (wasLoginRequired && item.webhook) {
-        ctx.webhooks.send(item.webhook, {
-          webhook_type: 'ITEM',
-          webhook_code: 'LOGIN_REPAIRED',
-          item_id: item.itemId,
-          environment: 'sandbox',
-        });
-      }
+      if (wasLoginRequired) sendToItem(ctx.webhooks, item, loginRepaired(item));
       return { repaired: true };
     },
   );
@@ -90,24 +93,30 @@ export function controlRoutes(ctx: EmulatorContext) {
     router,
     {
       path: '/sandbox/processor_token/transactions/add',
-      summary: 'Add transactions (fires SYNC_UPDATES_AVAILABLE)',
+      summary: 'Add transactions (sends the transactions webhooks)',
       request: emulatorTransactionsAddRequestSchema,
       response: transactionsAddResponse,
     },
     (body, c) => {
       const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
       const result = addTransactions(item, body, ctx.clock());
-      if (item.webhook) {
-        ctx.webhooks.send(item.webhook, {
-          webhook_type: 'TRANSACTIONS',
-          webhook_code: 'SYNC_UPDATES_AVAILABLE',
-          item_id: item.itemId,
-          initial_update_complete: true,
-          historical_update_complete: true,
-          environment: 'sandbox',
-        });
-      }
+      transactionsChanged(ctx.webhooks, item, result);
       return { ...result };
+    },
+  );
+
+  plaidPost(
+    router,
+    {
+      path: '/sandbox/processor_token/fire_webhook',
+      summary: "Fire a test webhook to the token's webhook URL",
+      request: emulatorFireWebhookRequestSchema,
+      response: fireWebhookResponse,
+    },
+    (body, c) => {
+      const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
+      fireWebhook(ctx.webhooks, item, body, ctx.clock());
+      return { webhook_fired: true };
     },
   );
 

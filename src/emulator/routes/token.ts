@@ -9,6 +9,7 @@ import {
   webhookVerificationKeyGetRequestSchema,
   webhookVerificationKeyGetResponseSchema,
 } from '../../plaid/schemas';
+import { webhookUpdateAcknowledged } from '../item-webhooks';
 import { createEmulatorRouter, plaidPost, type EmulatorContext } from '../router';
 
 /**
@@ -58,16 +59,7 @@ export function tokenRoutes(ctx: EmulatorContext) {
     (body, c) => {
       const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
       item.webhook = body.webhook;
-      if (body.webhook) {
-        ctx.webhooks.send(body.webhook, {
-          webhook_type: 'ITEM',
-          webhook_code: 'WEBHOOK_UPDATE_ACKNOWLEDGED',
-          item_id: item.itemId,
-          new_webhook_url: body.webhook,
-          error: null,
-          environment: 'sandbox',
-        });
-      }
+      if (body.webhook) ctx.webhooks.send(body.webhook, webhookUpdateAcknowledged(item, body.webhook));
       return {};
     },
   );

@@ -5,6 +5,7 @@ export * from './processor';
 export * from './identity';
 export * from './signal';
 export * from './transactions';
+export * from './transactions-refresh';
 export * from './sandbox';
 export * from './webhooks';
 export * from './endpoints';
