@@ -104,7 +104,7 @@ function isLoopbackHost(host: string): boolean {
   return /^localhost$/i.test(host) || isLoopbackAddress(host);
 }
 
-/** The URL's host without IPv6 brackets. */
+/** The URL's host without IPv6 brackets or the root's trailing dot ("localhost." is localhost). */
 export function hostOf(url: URL): string {
-  return url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return url.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.+$/, '');
 }

@@ -109,9 +109,10 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
  * module-level state is shared).
  */
 export async function startTwoInstances(
-  options: { http?: boolean; startSecond?: typeof startTestStack } = {},
+  options: { http?: boolean; startSecond?: typeof startTestStack; env?: Record<string, string> } = {},
 ): Promise<{ a: TestStack; b: TestStack; close(): Promise<void> }> {
   const env = {
+    ...options.env,
     GATEWAY_ADMIN_KEY: `test_admin_${base64url(randomBytes(24))}`,
     GATEWAY_ENCRYPTION_KEY: `t1:${btoa(String.fromCharCode(...randomBytes(32)))}`,
   };

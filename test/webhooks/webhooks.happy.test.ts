@@ -93,6 +93,7 @@ describe('registration and WEBHOOK_UPDATE_ACKNOWLEDGED', () => {
   it('setting the same party again keeps its secret (none answered) and acknowledges the new URL only', async () => {
     const t = await tokenWithBothDestinations();
     await fintechHooks.waitFor(1, (w) => w.path === new URL(t.fintechUrl).pathname);
+    await partnerHooks.waitFor(1, (w) => w.path === new URL(t.partnerUrl).pathname);
     const nextUrl = `${partnerHooks.url}/moved/${t.tokenId}`;
     const again = await fintechSdk(stack, partner).processorTokenWebhookUpdate({ processor_token: t.gatewayToken, webhook: nextUrl });
     expect((again.data as any).webhook_secret).toBeUndefined();
