@@ -36,7 +36,7 @@ describe('POST /gateway/processor_token/import', () => {
     expect(token).not.toContain(raw.slice('processor-sandbox-'.length));
 
     const row = await rowFor(token);
-    expect(row).toMatchObject({ fintechId: fintech.id, partnerId: partner.id, products: [], webhook: null, revokedAt: null });
+    expect(row).toMatchObject({ fintechId: fintech.id, partnerId: partner.id, products: [], revokedAt: null });
     expect(row.id).toMatch(/^tok_/);
     expect(row.rawKeyId).toBe('t1');
     expect(row.rawSealed).not.toContain(raw);
