@@ -21,6 +21,11 @@ export default defineConfig({
           TEST_ADMIN_KEY: inject('adminKey'),
           TEST_EMULATOR_URL: inject('emulatorUrl'),
           TEST_STATEMENT_COUNTER_URL: inject('statementCounterUrl'),
+          // Plaid (the emulator) sends the Worker's webhooks to the relay; the test hands them on.
+          GATEWAY_PUBLIC_URL: `${inject('relayUrl')}/gw`,
+          WEBHOOK_ALLOW_LOOPBACK: 'true',
+          WEBHOOK_RETRY_BASE_MS: '1',
+          TEST_RELAY_URL: inject('relayUrl'),
         },
       },
     })),

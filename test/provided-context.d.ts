@@ -10,6 +10,8 @@ declare module 'vitest' {
     // workerd suite (test/worker/global-setup.ts)
     workerDatabaseUrl: string;
     emulatorUrl: string;
+    /** A recording server: Plaid's webhooks to the Worker and the Worker's deliveries land here. */
+    relayUrl: string;
     adminKey: string;
     encryptionKey: string;
     /** Control URL of the statement counter in front of the Worker's database (GET /count, POST /reset). */

@@ -1,0 +1,112 @@
+import { createExecutionContext, createScheduledController, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import worker from '../../src/worker';
+import { verifyGatewaySignature } from '../../src/webhooks/signature';
+
+/**
+ * Webhooks on Workers: a webhook Plaid (the emulator) signed is verified by the
+ * Worker (key fetched from /webhook_verification_key/get with the partner's
+ * keys), queued in Postgres, attempted right after the response (waitUntil),
+ * and, after the receiver's first 503, delivered by the Cron Trigger.
+ *
+ * The Worker is not reachable over a real socket here, so the emulator sends
+ * to a recording relay (GATEWAY_PUBLIC_URL) and the test hands the captured
+ * request to the Worker unchanged.
+ */
+const WORKER_PLAID_CLIENT = { client_id: 'worker_plaid_client', secret: 'worker_plaid_secret_0000000000' };
+const bindings = env as unknown as { TEST_ADMIN_KEY: string; TEST_EMULATOR_URL: string; TEST_RELAY_URL: string };
+const admin = { authorization: `Bearer ${bindings.TEST_ADMIN_KEY}` };
+const keys = (c: { client_id: string; secret: string }) => ({ 'PLAID-CLIENT-ID': c.client_id, 'PLAID-SECRET': c.secret });
+
+async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await SELF.fetch(`http://gateway.test${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+async function recorded(path: string, count: number): Promise<Array<{ headers: Record<string, string>; body: string }>> {
+  for (let i = 0; i < 200; i++) {
+    const list = (await (await fetch(`${bindings.TEST_RELAY_URL}/__recorded?path=${encodeURIComponent(path)}`)).json()) as Array<{
+      headers: Record<string, string>;
+      body: string;
+    }>;
+    if (list.length >= count) return list;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nothing recorded at ${path}`);
+}
+
+describe('webhooks in workerd', () => {
+  it('verifies, queues, retries from the Cron Trigger and delivers signed to the partner', async () => {
+    type Client = { client_id: string; secret: string };
+    const partner = (await post('/admin/partners', { name: 'Hooks', processor: 'dwolla', plaid: WORKER_PLAID_CLIENT }, admin)).body as Client & {
+      partner_id: string;
+    };
+    const fintech = (await post('/admin/fintechs', { name: 'Hooks Fintech' }, admin)).body as Client;
+    const minted = await fetch(`${bindings.TEST_EMULATOR_URL}/sandbox/processor_token/create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...WORKER_PLAID_CLIENT, institution_id: 'ins_109508' }),
+    });
+    const raw = ((await minted.json()) as { processor_token: string }).processor_token;
+    const imported = await post('/gateway/processor_token/import', { processor_token: raw, partner_id: partner.partner_id }, keys(fintech));
+    expect(imported.status).toBe(200);
+
+    const destination = `/flaky/${crypto.randomUUID()}`;
+    const set = await post(
+      '/processor/token/webhook/update',
+      { processor_token: imported.body.processor_token, webhook: `${bindings.TEST_RELAY_URL}${destination}` },
+      keys(partner),
+    );
+    expect(set.status).toBe(200);
+    const tokenId: string = set.body.processor_token_id;
+    const secret: string = set.body.webhook_secret;
+
+    // Plaid's acknowledgement, sent to the gateway's registered URL: hand it to the Worker as received.
+    const [ack] = await recorded(`/gw/webhooks/plaid/${tokenId}`, 1);
+    const inbound = await SELF.fetch(`http://gateway.test/webhooks/plaid/${tokenId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'plaid-verification': ack!.headers['plaid-verification']! },
+      body: ack!.body,
+    });
+    expect(inbound.status).toBe(200);
+    // A tampered copy is refused.
+    const tampered = await SELF.fetch(`http://gateway.test/webhooks/plaid/${tokenId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'plaid-verification': ack!.headers['plaid-verification']! },
+      body: ack!.body.replace('ITEM', 'ITEX'),
+    });
+    expect(tampered.status).toBe(401);
+
+    // First attempt (after the response): the relay answers 503.
+    await recorded(destination, 1);
+    // The Cron Trigger delivers the retry.
+    for (let i = 0; i < 50; i++) {
+      const ctx = createExecutionContext();
+      await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '* * * * *' }), env as never, ctx);
+      await waitOnExecutionContext(ctx);
+      const list = await post('/gateway/webhook/deliveries/list', { processor_token: imported.body.processor_token }, keys(partner));
+      if (list.body.deliveries[0]?.status === 'delivered') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const attempts = await recorded(destination, 2);
+    expect(attempts[1]!.headers['gateway-webhook-attempt']).toBe('2');
+    expect(attempts[1]!.headers['gateway-webhook-id']).toBe(attempts[0]!.headers['gateway-webhook-id']);
+    const body = JSON.parse(attempts[1]!.body);
+    expect(body).toMatchObject({ webhook_code: 'WEBHOOK_UPDATE_ACKNOWLEDGED', item_id: tokenId, new_webhook_url: `${bindings.TEST_RELAY_URL}${destination}` });
+    expect(await verifyGatewaySignature({ header: attempts[1]!.headers['gateway-signature'], body: attempts[1]!.body, secrets: [secret] })).toMatchObject({
+      ok: true,
+    });
+
+    const events = (await (await SELF.fetch(`http://gateway.test/audit/events?partner_id=${partner.partner_id}`, { headers: admin })).json()) as {
+      events: Array<Record<string, any>>;
+    };
+    const actions = events.events.filter((e) => e.token_id === tokenId).map((e) => `${e.action}:${e.decision}`);
+    expect(actions).toContain('webhook.inbound:allow');
+    expect(actions).toContain('webhook.inbound:deny');
+    expect(actions.filter((a) => a.startsWith('webhook.delivery'))).toEqual(expect.arrayContaining(['webhook.delivery:error', 'webhook.delivery:allow']));
+  });
+});
