@@ -1,5 +1,6 @@
--- Webhooks: per-party destinations (with their own signing secrets) and the
--- durable delivery queue. processor_tokens.webhook is dropped: URLs stored there
+-- Webhooks: per-party destinations (with their own signing secrets), the
+-- durable delivery queue and the gateway's own ES256 signing keys.
+-- processor_tokens.webhook is dropped: URLs stored there
 -- were never registered with Plaid, never delivered to and never checked for
 -- safety; a fintech sets its URL again with /processor/token/webhook/update and
 -- receives the destination's signing secret.
@@ -38,6 +39,15 @@ CREATE TABLE "webhook_destinations" (
 	"ack_pending" boolean DEFAULT true NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "webhook_signing_keys" (
+	"kid" text PRIMARY KEY NOT NULL,
+	"private_sealed" text NOT NULL,
+	"private_key_id" text NOT NULL,
+	"public_jwk" jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"expired_at" timestamp with time zone
 );
 --> statement-breakpoint
 ALTER TABLE "webhook_destinations" ADD CONSTRAINT "webhook_destinations_token_id_processor_tokens_id_fk" FOREIGN KEY ("token_id") REFERENCES "public"."processor_tokens"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

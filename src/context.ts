@@ -30,6 +30,8 @@ export interface AppDeps {
 
 export interface WebhookRuntime {
   keys: import('./webhooks/verification').VerificationKeyCache;
+  /** The gateway's own Plaid-style (ES256) signature on deliveries. */
+  signer: import('./webhooks/gateway-keys').GatewaySigningKeys;
   /** Deliveries were queued: deliver them soon (Node: wakes the delivery loop; Workers: drains after the response). */
   notify(): void;
   /** Stops delivering (Node shutdown). */

@@ -16,6 +16,7 @@ import { createHttpUpstream } from './upstream/http';
 import { createAdmissions } from './tenancy/admission';
 import { Keyring } from './tenancy/crypto';
 import { drainDeliveries, fetchTransport } from './webhooks/delivery';
+import { GatewaySigningKeys } from './webhooks/gateway-keys';
 import { VerificationKeyCache } from './webhooks/verification';
 
 interface WorkerBindings {
@@ -28,6 +29,8 @@ let keyring: Keyring | undefined;
 let upstream: ReturnType<typeof createHttpUpstream> | undefined;
 /** Plaid's webhook verification keys, cached per isolate. */
 let verificationKeys: VerificationKeyCache | undefined;
+/** The gateway's own webhook signing key, cached per isolate. */
+let signingKeys: GatewaySigningKeys | undefined;
 
 function configFrom(env: WorkerBindings): GatewayConfig {
   if (config) return config;
@@ -64,6 +67,7 @@ function workerDeps(env: WorkerBindings, waitUntil: (work: Promise<unknown>) => 
     keyring: (keyring ??= new Keyring(cfg.encryptionKeys)),
     webhooks: {
       keys: (verificationKeys ??= new VerificationKeyCache(up)),
+      signer: (signingKeys ??= new GatewaySigningKeys()),
       notify: () => waitUntil(drainDeliveries(deps, fetchTransport()).catch((err) => logDrainFailure(log, err))),
       close: async () => {},
     },

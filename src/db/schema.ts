@@ -272,6 +272,24 @@ export const webhookDeliveries = pgTable(
   ],
 );
 
+/**
+ * The gateway's own ES256 keys for the `Plaid-Verification` JWT on the webhooks
+ * it delivers, so a receiver can verify them with Plaid's documented procedure
+ * (the key is served by the gateway's /webhook_verification_key/get). The
+ * private key is sealed like every other secret; one current key is shared by
+ * every instance.
+ */
+export const webhookSigningKeys = pgTable('webhook_signing_keys', {
+  kid: text('kid').primaryKey(),
+  privateSealed: text('private_sealed').notNull(),
+  privateKeyId: text('private_key_id').notNull(),
+  /** The public JWK (kty, crv, x, y), as served. */
+  publicJwk: jsonb('public_jwk').$type<Record<string, string>>().notNull(),
+  createdAt: createdAt(),
+  /** Set when the key is retired: receivers then refuse webhooks signed with it. */
+  expiredAt: timestamp('expired_at', { withTimezone: true, mode: 'date' }),
+});
+
 export const schema = {
   partners,
   fintechs,
@@ -282,4 +300,5 @@ export const schema = {
   auditIntents,
   webhookDestinations,
   webhookDeliveries,
+  webhookSigningKeys,
 };

@@ -12,6 +12,7 @@ import { createNodeUpstream } from '../upstream/node';
 import { createAdmissions } from '../tenancy/admission';
 import { Keyring } from '../tenancy/crypto';
 import { startDeliveryLoop } from '../webhooks/node-dispatch';
+import { GatewaySigningKeys } from '../webhooks/gateway-keys';
 import { VerificationKeyCache } from '../webhooks/verification';
 
 /** Opens the configured database (Postgres when DATABASE_URL is set, else PGlite) and migrates it. */
@@ -58,7 +59,12 @@ export function buildNodeDeps(
   };
   if (!overrides.webhooks) {
     const loop = startDeliveryLoop(() => deps, { pollMs: config.webhooks.pollMs, log });
-    deps.webhooks = { keys: new VerificationKeyCache(deps.upstream), notify: loop.notify, close: loop.close };
+    deps.webhooks = {
+      keys: new VerificationKeyCache(deps.upstream),
+      signer: new GatewaySigningKeys(),
+      notify: loop.notify,
+      close: loop.close,
+    };
   }
   return deps;
 }

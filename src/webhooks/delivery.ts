@@ -15,7 +15,8 @@ import { checkDestinationUrl } from './url-safety';
 
 /**
  * Delivers due webhooks: claims a batch from the queue, signs each body with
- * its destination's secret(s), POSTs it (no redirects followed, bounded by
+ * its destination's secret(s) (Gateway-Signature) and with the gateway's ES256
+ * key as Plaid signs (Plaid-Verification), POSTs it (no redirects followed, bounded by
  * WEBHOOK_TIMEOUT_MS), records the attempt in the audit trail (ids, codes and
  * the receiver's status; never the body) and settles it: delivered on a 2xx,
  * otherwise retried with backoff until WEBHOOK_MAX_ATTEMPTS, then failed.
@@ -55,7 +56,7 @@ export function fetchTransport(fetchImpl: typeof fetch = fetch): WebhookTranspor
 export const DELIVERY_BATCH = 20;
 const USER_AGENT = 'plaid-processor-gateway-webhooks/1';
 
-type Deps = Pick<AppDeps, 'db' | 'keyring' | 'audit' | 'config' | 'clock' | 'log'>;
+type Deps = Pick<AppDeps, 'db' | 'keyring' | 'audit' | 'config' | 'clock' | 'log' | 'webhooks'>;
 
 export interface DrainResult {
   attempted: number;
@@ -134,6 +135,8 @@ async function send(
         'content-type': 'application/json',
         'user-agent': USER_AGENT,
         [SIGNATURE_HEADER]: await signatureHeader(secrets, timestamp, delivery.body),
+        // Plaid's own scheme too, so a receiver's existing Plaid verification works unchanged.
+        'plaid-verification': await deps.webhooks.signer.sign(deps, delivery.body, timestamp),
         'gateway-webhook-id': delivery.id,
         'gateway-webhook-attempt': String(delivery.attempt),
         'gateway-token-id': delivery.tokenId,

@@ -79,7 +79,7 @@ export interface DeliveryLoop {
  * queued or left by other instances, expired leases). One batch at a time.
  */
 export function startDeliveryLoop(
-  deps: () => Pick<AppDeps, 'db' | 'keyring' | 'audit' | 'config' | 'clock' | 'log'>,
+  deps: () => Pick<AppDeps, 'db' | 'keyring' | 'audit' | 'config' | 'clock' | 'log' | 'webhooks'>,
   options: { pollMs: number; log: Logger },
 ): DeliveryLoop {
   let closed = false;

@@ -3,7 +3,9 @@
  * verified, and are delivered to each party's destination, signed by the
  * gateway. Parties use the official plaid SDK against the gateway.
  */
+import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/lib/ids';
 import { verifyGatewaySignature } from '../../src/webhooks/signature';
 import { fintechSdk } from '../fintech/sdk';
 import { call, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
@@ -103,6 +105,28 @@ describe('registration and WEBHOOK_UPDATE_ACKNOWLEDGED', () => {
     // The fintech, whose URL did not change, got no second acknowledgement.
     await new Promise((r) => setTimeout(r, 200));
     expect(fintechHooks.received.filter((w) => w.path === new URL(t.fintechUrl).pathname)).toHaveLength(1);
+  });
+});
+
+describe("Plaid's verification procedure works against the gateway", () => {
+  it('a delivered webhook verifies with the key from the gateway\'s /webhook_verification_key/get (official SDK)', async () => {
+    const t = await tokenWithBothDestinations();
+    const [ack] = await partnerHooks.waitFor(1, (w) => w.path === new URL(t.partnerUrl).pathname);
+    const jwt = ack!.headers['plaid-verification'] as string;
+    const header = decodeProtectedHeader(jwt);
+    expect(header.alg).toBe('ES256');
+    // Exactly the steps Plaid documents, with the SDK pointed at the gateway.
+    const { data } = await fintechSdk(stack, partner).webhookVerificationKeyGet({ key_id: header.kid! });
+    expect(data.key).toMatchObject({ alg: 'ES256', kty: 'EC', crv: 'P-256', kid: header.kid, expired_at: null });
+    const { expired_at: _e, created_at: _c, ...jwk } = data.key as unknown as Record<string, unknown>;
+    const { payload } = await jwtVerify(jwt, await importJWK(jwk, 'ES256'), { maxTokenAge: '5 min' });
+    expect(payload.request_body_sha256).toBe(await sha256Hex(ack!.body));
+    // The fintech's copy is signed with the same gateway key.
+    const [fAck] = await fintechHooks.waitFor(1, (w) => w.path === new URL(t.fintechUrl).pathname);
+    expect(decodeProtectedHeader(fAck!.headers['plaid-verification'] as string).kid).toBe(header.kid);
+
+    const unknown = await fintechCall(stack, partner, '/webhook_verification_key/get', { key_id: 'not-a-key' });
+    expect(unknown).toMatchObject({ status: 400, body: { error_type: 'INVALID_INPUT', error_code: 'INVALID_WEBHOOK_VERIFICATION_KEY_ID' } });
   });
 });
 

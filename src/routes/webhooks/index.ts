@@ -11,7 +11,11 @@ import {
   processorTokenSchema,
   processorTokenWebhookUpdateRequestSchema,
   requestIdSchema,
+  webhookVerificationKeyGetRequestSchema,
+  webhookVerificationKeyGetResponseSchema,
 } from '../../plaid/schemas';
+import { PlaidError } from '../../plaid/errors';
+import { publicVerificationKey } from '../../webhooks/gateway-keys';
 import { findTokenForParty, rotateDestinationSecret, setDestination, type Party } from '../../webhooks/destinations';
 import { receivePlaidWebhook, type InboundResult } from '../../webhooks/inbound';
 import { listDeliveries, replayDelivery } from '../../webhooks/queue';
@@ -143,6 +147,18 @@ const replayRoute = createRoute({
   responses: ok('Queued', ReplayResponse),
 });
 
+const verificationKeyRoute = createRoute({
+  method: 'post',
+  path: '/webhook_verification_key/get',
+  tags,
+  middleware,
+  summary: "The public key of the gateway's Plaid-Verification signature",
+  description:
+    "As Plaid's endpoint: the JWK for the `kid` in the header of a delivered webhook's Plaid-Verification JWT, so Plaid's documented verification works unchanged against the gateway.",
+  request: body(webhookVerificationKeyGetRequestSchema),
+  responses: ok('The key', webhookVerificationKeyGetResponseSchema),
+});
+
 const inboundRoute = createRoute({
   method: 'post',
   path: '/webhooks/plaid/{token_id}',
@@ -165,6 +181,14 @@ function partyOf(c: Pick<Context<AppEnv>, 'get'>): Party {
 }
 
 const TOKEN_ID = /^tok_[A-Za-z0-9_-]{1,60}$/;
+const KEY_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+const unknownKeyId = () =>
+  new PlaidError({
+    type: 'INVALID_INPUT',
+    code: 'INVALID_WEBHOOK_VERIFICATION_KEY_ID',
+    message: 'invalid key_id provided. note that key_ids are specific to the gateway that sent the webhook',
+  });
 
 export const webhookRoutes = createRouter()
   .openapi(updateRoute, async (c) => {
@@ -232,6 +256,13 @@ export const webhookRoutes = createRouter()
     audit.details = { party: party.party, delivery_id: replayed.deliveryId, replay_of: input.delivery_id };
     deps.webhooks.notify();
     return c.json({ delivery_id: replayed.deliveryId, request_id: c.get('requestId') }, 200);
+  })
+  .openapi(verificationKeyRoute, async (c) => {
+    const input = c.req.valid('json');
+    c.get('audit').action = 'webhook.verification_key_get';
+    const key = KEY_ID.test(input.key_id) ? await publicVerificationKey(c.get('deps').db, input.key_id) : undefined;
+    if (!key) throw unknownKeyId();
+    return c.json({ key, request_id: c.get('requestId') }, 200);
   })
   .openapi(inboundRoute, async (c) => {
     const deps = c.get('deps');
