@@ -28,4 +28,8 @@ export function looksLikePlaidProcessorToken(value: string): boolean {
 export const sealContext = {
   rawToken: (tokenId: string) => `processor_tokens.raw:${tokenId}`,
   plaidSecret: (partnerId: string) => `partners.plaid_secret:${partnerId}`,
+  /** A webhook destination's signing secret (current and previous alike). */
+  webhookSecret: (destinationId: string) => `webhook_destinations.secret:${destinationId}`,
+  /** The private half of the gateway's own webhook signing key. */
+  webhookSigningKey: (kid: string) => `webhook_signing_keys.private:${kid}`,
 };

@@ -6,7 +6,7 @@ import { publicId, randomSecret } from '../lib/ids';
 import { PlaidError, errors } from '../plaid/errors';
 import { unsealForCall } from '../tenancy/admission';
 import type { Keyring } from '../tenancy/crypto';
-import { hashGatewayToken, looksLikeGatewayToken } from '../tenancy/tokens';
+import { hashGatewayToken, looksLikeGatewayToken, sealContext } from '../tenancy/tokens';
 import { checkDestinationUrl } from './url-safety';
 
 /**
@@ -40,7 +40,7 @@ export interface TokenRef {
 /** Previous secrets keep signing for this long after a rotation. */
 export const PREVIOUS_SECRET_TTL_MS = 24 * 60 * 60 * 1000;
 
-const secretContext = (destinationId: string) => `webhook_destinations.secret:${destinationId}`;
+const secretContext = sealContext.webhookSecret;
 
 /**
  * The live token behind a gateway token, if the party may manage its webhooks
@@ -220,6 +220,10 @@ async function registerUpstream(deps: Deps, token: TokenRef): Promise<void> {
   );
   if (answer.status === 200) return;
   const body = answer.body;
+  if (body.error_code === 'INVALID_API_KEYS') {
+    // The partner's Plaid keys, not the caller's: say so rather than echo Plaid's code.
+    throw errors.internal("Plaid refused the partner's Plaid keys while registering the webhook; contact the gateway operator");
+  }
   throw new PlaidError({
     type: String(body.error_type ?? 'API_ERROR'),
     code: String(body.error_code ?? 'INTERNAL_SERVER_ERROR'),

@@ -4,6 +4,7 @@ import type { Database } from '../db/database';
 import { webhookSigningKeys } from '../db/schema';
 import { sha256Hex } from '../lib/ids';
 import type { Keyring } from '../tenancy/crypto';
+import { sealContext } from '../tenancy/tokens';
 
 /**
  * The gateway's own `Plaid-Verification` signature on the webhooks it
@@ -28,7 +29,7 @@ export interface PublicVerificationKey {
   expired_at: number | null;
 }
 
-const sealContext = (kid: string) => `webhook_signing_keys.private:${kid}`;
+const keyContext = sealContext.webhookSigningKey;
 
 export class GatewaySigningKeys {
   private current: Promise<{ kid: string; key: CryptoKey | Uint8Array }> | undefined;
@@ -59,13 +60,13 @@ async function currentKey(deps: { db: Database; keyring: Keyring }) {
     .orderBy(desc(webhookSigningKeys.createdAt))
     .limit(1);
   if (row) {
-    const jwk = JSON.parse(await deps.keyring.open({ keyId: row.privateKeyId, value: row.privateSealed }, sealContext(row.kid)));
+    const jwk = JSON.parse(await deps.keyring.open({ keyId: row.privateKeyId, value: row.privateSealed }, keyContext(row.kid)));
     return { kid: row.kid, key: await importJWK(jwk as JWK, 'ES256') };
   }
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const kid = crypto.randomUUID();
   const { kty, crv, x, y } = await exportJWK(publicKey);
-  const sealed = await deps.keyring.seal(JSON.stringify(await exportJWK(privateKey)), sealContext(kid));
+  const sealed = await deps.keyring.seal(JSON.stringify(await exportJWK(privateKey)), keyContext(kid));
   await deps.db.insert(webhookSigningKeys).values({
     kid,
     privateSealed: sealed.value,

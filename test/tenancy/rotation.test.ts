@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { partners, processorTokens } from '../../src/db/schema';
+import { partners, processorTokens, webhookDestinations } from '../../src/db/schema';
+import { signingSecrets } from '../../src/webhooks/destinations';
 import { Keyring } from '../../src/tenancy/crypto';
 import { unsealForCall } from '../../src/tenancy/admission';
 import { rotateKeys, sealedKeyUsage } from '../../src/tenancy/rotation';
 import { startTestStack, type TestStack } from '../support/stack';
-import { admitCall, createFintechApi, createPartnerApi, importApi } from './fixtures';
+import { admitCall, createFintechApi, createPartnerApi, fintechCall, importApi } from './fixtures';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -15,12 +16,20 @@ afterAll(async () => stack?.close());
 const key = (id: string) => ({ id, bytes: crypto.getRandomValues(new Uint8Array(32)) });
 
 describe('rotateKeys()', () => {
-  it('re-seals every Plaid secret and raw token under the current key; old key no longer needed', async () => {
+  it('re-seals every sealed value (Plaid secrets, raw tokens, webhook secrets, the signing key) under the current key; old key no longer needed', async () => {
     const plaidSecret = 'plaid-secret-before-rotation';
     const partner = await createPartnerApi(stack, { plaid: { client_id: 'pc', secret: plaidSecret } });
     const fintech = await createFintechApi(stack);
     const tokens = [];
-    for (let i = 0; i < 5; i++) tokens.push(await importApi(stack, fintech, partner.id));
+    for (let i = 0; i < 4; i++) tokens.push(await importApi(stack, fintech, partner.id));
+    // A token with a webhook destination whose secret was rotated once (current + previous), and the gateway's signing key.
+    // (Its partner has Plaid keys the emulator knows: the webhook is registered with Plaid.)
+    const registered = await createPartnerApi(stack);
+    const hooked = await importApi(stack, fintech, registered.id, { webhook: 'https://hooks.example.com/plaid' });
+    tokens.push(hooked);
+    const rotated = await fintechCall(stack, fintech, '/gateway/webhook/secret/rotate', { processor_token: hooked.gatewayToken });
+    expect(rotated.status).toBe(200);
+    await stack.deps.webhooks.signer.sign(stack.deps, '{}', Math.floor(Date.now() / 1000));
     const oldKeyId = stack.deps.keyring.currentKeyId;
     const oldKey = stack.config.encryptionKeys[0]!;
     const before = await stack.deps.db.select().from(processorTokens);
@@ -28,8 +37,9 @@ describe('rotateKeys()', () => {
     const next = key('t2');
     const rotating = new Keyring([next, oldKey]);
     const report = await rotateKeys({ db: stack.deps.db, keyring: rotating }, { batchSize: 2 });
-    expect(report).toEqual({ currentKeyId: 't2', partners: 1, tokens: 5, skipped: 0 });
-    expect(await sealedKeyUsage(stack.deps.db)).toEqual({ t2: { partners: 1, tokens: 5 } });
+    const everything = { partners: 2, tokens: 5, webhook_secrets: 1, webhook_previous_secrets: 1, webhook_signing_keys: 1 };
+    expect(report).toEqual({ currentKeyId: 't2', ...everything, skipped: 0 });
+    expect(await sealedKeyUsage(stack.deps.db)).toEqual({ t2: everything });
     expect(await sealedKeyUsage(stack.deps.db)).not.toHaveProperty(oldKeyId);
 
     const after = await stack.deps.db.select().from(processorTokens);
@@ -38,19 +48,26 @@ describe('rotateKeys()', () => {
     // Only the new key from now on: every token still opens to its raw value.
     const onlyNew = new Keyring([next]);
     for (const t of tokens) {
-      const d = await admitCall(stack, partner, t.gatewayToken);
+      const d = await admitCall(stack, t === hooked ? registered : partner, t.gatewayToken);
       expect(d.outcome).toBe('allowed');
       if (d.outcome !== 'allowed') continue;
-      expect(await unsealForCall(onlyNew, d)).toMatchObject({ rawToken: t.raw, plaidSecret });
+      expect(await unsealForCall(onlyNew, d)).toMatchObject({ rawToken: t.raw, ...(t === hooked ? {} : { plaidSecret }) });
       // ...and the old key alone no longer can.
       await expect(unsealForCall(new Keyring([oldKey]), d)).rejects.toThrow();
     }
+
+    // The webhook secrets open with the new key alone, to the values the fintech holds.
+    const [destination] = await stack.deps.db.select().from(webhookDestinations);
+    expect(await signingSecrets(onlyNew, destination!, new Date())).toEqual([rotated.body.webhook_secret, hooked.body.webhook_secret]);
 
     // A second run has nothing to do.
     expect(await rotateKeys({ db: stack.deps.db, keyring: rotating })).toEqual({
       currentKeyId: 't2',
       partners: 0,
       tokens: 0,
+      webhook_secrets: 0,
+      webhook_previous_secrets: 0,
+      webhook_signing_keys: 0,
       skipped: 0,
     });
   });
