@@ -1,12 +1,13 @@
 /**
- * GET /audit in a real browser (Debian's chromium through playwright-core):
+ * GET /audit in a real browser (the npm-packaged Chromium of @sparticuz/chromium through playwright-core):
  * a reviewer enters a key, filters, pages, opens a record, downloads an export
  * and runs verification, before and after a record is changed behind the
  * gateway's back.
  */
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from '../support/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
 import { insertAuditor, insertPartner, record, tamper } from './helpers';
@@ -37,11 +38,7 @@ beforeAll(async () => {
       }),
     );
   }
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchBrowser();
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
