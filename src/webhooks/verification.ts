@@ -31,6 +31,12 @@ export type VerificationResult = { ok: true } | { ok: false; reason: Verificatio
 export const MAX_WEBHOOK_AGE_SECONDS = 5 * 60;
 const KEY_CACHE_MS = 60 * 60 * 1000;
 const MAX_CACHED_KEYS = 1_000;
+/**
+ * A kid Plaid does not know is remembered this long, so forged webhooks with
+ * made-up kids cannot make the gateway call Plaid (with the partner's keys,
+ * against the partner's rate limit) once each.
+ */
+const UNKNOWN_KID_MS = 60 * 1000;
 
 interface CachedKey {
   jwk: JWK & { expired_at?: number | null };
@@ -40,6 +46,7 @@ interface CachedKey {
 /** Plaid's webhook verification keys, per Plaid client id and key id. */
 export class VerificationKeyCache {
   private readonly keys = new Map<string, CachedKey>();
+  private readonly unknown = new Map<string, number>();
 
   constructor(private readonly upstream: PlaidUpstream) {}
 
@@ -52,18 +59,23 @@ export class VerificationKeyCache {
     const cacheKey = `${credentials.clientId}\u0000${kid}`;
     const cached = this.keys.get(cacheKey);
     if (cached && now - cached.fetchedAt < KEY_CACHE_MS) return cached.jwk;
+    const refusedAt = this.unknown.get(cacheKey);
+    if (refusedAt !== undefined && now - refusedAt < UNKNOWN_KID_MS) return 'unknown';
     let answer;
     try {
       answer = await this.upstream.call('/webhook_verification_key/get', { key_id: kid }, credentials, { idempotent: true });
     } catch {
       return 'unavailable';
     }
-    if (answer.status !== 200) {
-      this.keys.delete(cacheKey);
-      return answer.status >= 500 || answer.status === 429 ? 'unavailable' : 'unknown';
-    }
+    if (answer.status >= 500 || answer.status === 429) return 'unavailable';
     const key = answer.body.key as CachedKey['jwk'] | undefined;
-    if (!key || typeof key !== 'object' || key.kid !== kid) return 'unknown';
+    if (answer.status !== 200 || !key || typeof key !== 'object' || key.kid !== kid) {
+      this.keys.delete(cacheKey);
+      if (this.unknown.size >= MAX_CACHED_KEYS) this.unknown.delete(this.unknown.keys().next().value as string);
+      this.unknown.set(cacheKey, now);
+      return 'unknown';
+    }
+    this.unknown.delete(cacheKey);
     if (this.keys.size >= MAX_CACHED_KEYS) this.keys.delete(this.keys.keys().next().value as string);
     this.keys.set(cacheKey, { jwk: key, fetchedAt: now });
     return key;

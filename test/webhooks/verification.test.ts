@@ -66,6 +66,22 @@ describe('VerificationKeyCache', () => {
     expect(keyRequests).toBe(2);
   });
 
+  it('remembers a kid Plaid does not know for a minute: forged kids cannot make the gateway call Plaid each time', async () => {
+    const keys = new VerificationKeyCache(createHttpUpstream({ baseUrl, timeoutMs: 2_000 }));
+    status = 400;
+    keyRequests = 0;
+    try {
+      const t0 = Date.now();
+      for (let i = 0; i < 5; i++) expect(await check(keys, t0 + i * 1000)).toEqual({ ok: false, reason: 'key_unknown' });
+      expect(keyRequests).toBe(1);
+      status = 200;
+      expect(await check(keys, t0 + 61_000)).toEqual({ ok: true });
+      expect(keyRequests).toBe(2);
+    } finally {
+      status = 200;
+    }
+  });
+
   it('Plaid unreachable or failing is key_unavailable (the route answers 500 so Plaid retries), not a refusal', async () => {
     const keys = new VerificationKeyCache(createHttpUpstream({ baseUrl, timeoutMs: 2_000 }));
     status = 500;

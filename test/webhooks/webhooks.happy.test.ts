@@ -167,7 +167,7 @@ describe('Plaid webhooks reach the right receivers', () => {
     await partnerHooks.waitFor(1, (w) => code('NEW_ACCOUNTS_AVAILABLE')(w) && w.path === new URL(t.partnerUrl).pathname);
     await new Promise((r) => setTimeout(r, 200));
     const partnerCodes = partnerHooks.received.filter((w) => w.path === new URL(t.partnerUrl).pathname).map((w) => w.json.webhook_code);
-    expect(partnerCodes).toEqual(['WEBHOOK_UPDATE_ACKNOWLEDGED', 'NEW_ACCOUNTS_AVAILABLE']);
+    expect(partnerCodes.sort()).toEqual(['NEW_ACCOUNTS_AVAILABLE', 'WEBHOOK_UPDATE_ACKNOWLEDGED']);
   });
 
   it('null removes only that party\'s destination', async () => {
@@ -186,7 +186,10 @@ describe('delivery log, replay and secret rotation', () => {
     const t = await tokenWithBothDestinations();
     await partnerHooks.waitFor(1, (w) => w.path === new URL(t.partnerUrl).pathname);
 
-    const list = await fintechCall(stack, partner, '/gateway/webhook/deliveries/list', { processor_token: t.gatewayToken });
+    const listed = () => fintechCall(stack, partner, '/gateway/webhook/deliveries/list', { processor_token: t.gatewayToken });
+    // Received, then settled: wait for the log to say so.
+    await expect.poll(async () => (await listed()).body.deliveries[0]?.status).toBe('delivered');
+    const list = await listed();
     expect(list.status).toBe(200);
     expect(list.body.deliveries).toHaveLength(1);
     const [delivery] = list.body.deliveries;
@@ -227,7 +230,10 @@ describe('audit', () => {
     const t = await tokenWithBothDestinations();
     await partnerHooks.waitFor(1, (w) => w.path === new URL(t.partnerUrl).pathname);
     await fintechHooks.waitFor(1, (w) => w.path === new URL(t.fintechUrl).pathname);
-    const rows = (await auditRows(stack)).filter((r) => r.token_id === t.tokenId);
+    // An attempt is recorded right after the receiver answers: wait for both records.
+    const tokenRows = async () => (await auditRows(stack)).filter((r) => r.token_id === t.tokenId);
+    await expect.poll(async () => (await tokenRows()).filter((r) => r.action === 'webhook.delivery').length).toBe(2);
+    const rows = await tokenRows();
     const inbound = rows.filter((r) => r.action === 'webhook.inbound');
     const deliveries = rows.filter((r) => r.action === 'webhook.delivery');
     expect(inbound.length).toBeGreaterThanOrEqual(1);
