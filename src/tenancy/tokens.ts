@@ -1,3 +1,6 @@
+import { eq } from 'drizzle-orm';
+import type { Database } from '../db/database';
+import { processorTokens } from '../db/schema';
 import { sha256Hex, base64url, randomBytes } from '../lib/ids';
 
 /**
@@ -33,3 +36,20 @@ export const sealContext = {
   /** The private half of the gateway's own webhook signing key. */
   webhookSigningKey: (kid: string) => `webhook_signing_keys.private:${kid}`,
 };
+
+/** The token behind a gateway token, revoked or not; undefined when malformed or unknown. */
+export async function lookupGatewayToken(db: Database, gatewayToken: string) {
+  if (!looksLikeGatewayToken(gatewayToken)) return undefined;
+  const [row] = await db
+    .select({
+      tokenId: processorTokens.id,
+      partnerId: processorTokens.partnerId,
+      fintechId: processorTokens.fintechId,
+      products: processorTokens.products,
+      revokedAt: processorTokens.revokedAt,
+    })
+    .from(processorTokens)
+    .where(eq(processorTokens.tokenHash, await hashGatewayToken(gatewayToken)))
+    .limit(1);
+  return row;
+}

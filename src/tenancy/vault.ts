@@ -12,7 +12,7 @@ import { setDestination } from '../webhooks/destinations';
 import { uniqueList } from './schemas';
 import {
   hashGatewayToken,
-  looksLikeGatewayToken,
+  lookupGatewayToken,
   looksLikePlaidProcessorToken,
   newGatewayToken,
   sealContext,
@@ -135,18 +135,7 @@ export async function findOwnedToken(
   gatewayToken: string,
   options: { allowRevoked?: boolean } = {},
 ): Promise<OwnedToken> {
-  if (!looksLikeGatewayToken(gatewayToken)) throw errors.invalidProcessorToken();
-  const [row] = await db
-    .select({
-      tokenId: processorTokens.id,
-      partnerId: processorTokens.partnerId,
-      fintechId: processorTokens.fintechId,
-      products: processorTokens.products,
-      revokedAt: processorTokens.revokedAt,
-    })
-    .from(processorTokens)
-    .where(eq(processorTokens.tokenHash, await hashGatewayToken(gatewayToken)))
-    .limit(1);
+  const row = await lookupGatewayToken(db, gatewayToken);
   if (!row || row.fintechId !== fintechId) throw errors.invalidProcessorToken();
   if (row.revokedAt && !options.allowRevoked) throw errors.invalidProcessorToken();
   return {

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { AppDeps } from '../context';
 import type { Database } from '../db/database';
 import { partners, processorTokens, webhookDestinations } from '../db/schema';
@@ -6,7 +6,7 @@ import { publicId, randomSecret } from '../lib/ids';
 import { PlaidError, errors } from '../plaid/errors';
 import { unsealForCall } from '../tenancy/admission';
 import type { Keyring } from '../tenancy/crypto';
-import { hashGatewayToken, looksLikeGatewayToken, sealContext } from '../tenancy/tokens';
+import { lookupGatewayToken, sealContext } from '../tenancy/tokens';
 import { checkDestinationUrl } from './url-safety';
 
 /**
@@ -48,20 +48,10 @@ const secretContext = sealContext.webhookSecret;
  * answers the same INVALID_PROCESSOR_TOKEN.
  */
 export async function findTokenForParty(db: Database, party: Party, gatewayToken: string): Promise<TokenRef> {
-  if (!looksLikeGatewayToken(gatewayToken)) throw errors.invalidProcessorToken();
-  const [row] = await db
-    .select({
-      tokenId: processorTokens.id,
-      partnerId: processorTokens.partnerId,
-      fintechId: processorTokens.fintechId,
-      products: processorTokens.products,
-    })
-    .from(processorTokens)
-    .where(and(eq(processorTokens.tokenHash, await hashGatewayToken(gatewayToken)), isNull(processorTokens.revokedAt)))
-    .limit(1);
+  const row = await lookupGatewayToken(db, gatewayToken);
   const owner = party.party === 'fintech' ? row?.fintechId : row?.partnerId;
-  if (!row || owner !== party.partyId) throw errors.invalidProcessorToken();
-  return row;
+  if (!row || row.revokedAt || owner !== party.partyId) throw errors.invalidProcessorToken();
+  return { tokenId: row.tokenId, partnerId: row.partnerId, fintechId: row.fintechId, products: row.products };
 }
 
 /** The URL Plaid is told to send this token's webhooks to. */

@@ -1,57 +1,22 @@
-import { env, SELF } from 'cloudflare:test';
+import { SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { admin, type ClientKeys, createWorld, importToken, keys, post } from './helpers';
 
 /**
  * The whole flow of the design inside workerd: operator API, fintech import,
  * the seven partner endpoints through the Worker to the emulator over HTTP,
  * permission narrowing and revocation, then the audit chain verified.
  */
-const WORKER_PLAID_CLIENT = { client_id: 'worker_plaid_client', secret: 'worker_plaid_secret_0000000000' };
-const bindings = env as unknown as { TEST_ADMIN_KEY: string; TEST_EMULATOR_URL: string };
-
-async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await SELF.fetch(`http://gateway.test${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, any>, headers: res.headers };
-}
-
-const admin = () => ({ authorization: `Bearer ${bindings.TEST_ADMIN_KEY}` });
-const keys = (c: { client_id: string; secret: string }) => ({ 'PLAID-CLIENT-ID': c.client_id, 'PLAID-SECRET': c.secret });
-
-let partner: { partner_id: string; client_id: string; secret: string };
-let fintech: { fintech_id: string; client_id: string; secret: string };
+let partner: ClientKeys;
+let fintech: ClientKeys;
 let gatewayToken: string;
 
 beforeAll(async () => {
-  const p = await post(
-    '/admin/partners',
-    { name: 'Worker Partner', processor: 'dwolla', plaid: WORKER_PLAID_CLIENT },
-    admin(),
-  );
-  expect(p.status).toBe(201);
-  partner = p.body as typeof partner;
-  const f = await post('/admin/fintechs', { name: 'Worker Fintech' }, admin());
-  expect(f.status).toBe(201);
-  fintech = f.body as typeof fintech;
-
-  // The fintech gets a raw token from the emulator (outbound fetch from workerd).
-  const minted = await fetch(`${bindings.TEST_EMULATOR_URL}/sandbox/processor_token/create`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...WORKER_PLAID_CLIENT, institution_id: 'ins_109508' }),
-  });
-  const raw = ((await minted.json()) as { processor_token: string }).processor_token;
-  const imported = await post(
-    '/gateway/processor_token/import',
-    { processor_token: raw, partner_id: partner.partner_id },
-    keys(fintech),
-  );
-  expect(imported.status).toBe(200);
-  gatewayToken = imported.body.processor_token;
-  expect(gatewayToken).not.toBe(raw);
+  const world = await createWorld('Worker');
+  ({ partner, fintech } = world);
+  const imported = await importToken(world);
+  gatewayToken = imported.gatewayToken;
+  expect(gatewayToken).not.toBe(imported.raw);
 });
 
 describe('partner endpoints in workerd', () => {

@@ -1,5 +1,5 @@
-import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bindings, type ClientKeys, createWorld, importToken as importWorldToken, keys, post } from './helpers';
 
 /**
  * The database cost of one partner call inside workerd: at most two statements
@@ -14,20 +14,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const MAX_STATEMENTS = 2;
 const MAX_ROUND_TRIPS = 2;
 
-const WORKER_PLAID_CLIENT = { client_id: 'worker_plaid_client', secret: 'worker_plaid_secret_0000000000' };
-const bindings = env as unknown as { TEST_ADMIN_KEY: string; TEST_EMULATOR_URL: string; TEST_STATEMENT_COUNTER_URL: string };
-
-async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await SELF.fetch(`http://gateway.test${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
-
-const admin = () => ({ authorization: `Bearer ${bindings.TEST_ADMIN_KEY}` });
-const keys = (c: { client_id: string; secret: string }) => ({ 'PLAID-CLIENT-ID': c.client_id, 'PLAID-SECRET': c.secret });
 
 interface Count {
   statements: number;
@@ -72,28 +58,15 @@ function expectCheap(count: Count) {
   expect(count.round_trips, message).toBeLessThanOrEqual(MAX_ROUND_TRIPS);
 }
 
-let partner: { partner_id: string; client_id: string; secret: string };
-let fintech: { fintech_id: string; client_id: string; secret: string };
+let world: Awaited<ReturnType<typeof createWorld>>;
+let partner: ClientKeys;
+let fintech: ClientKeys;
 
-async function importToken(): Promise<string> {
-  const minted = await fetch(`${bindings.TEST_EMULATOR_URL}/sandbox/processor_token/create`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...WORKER_PLAID_CLIENT, institution_id: 'ins_109508' }),
-  });
-  const raw = ((await minted.json()) as { processor_token: string }).processor_token;
-  const imported = await post('/gateway/processor_token/import', { processor_token: raw, partner_id: partner.partner_id }, keys(fintech));
-  expect(imported.status).toBe(200);
-  return imported.body.processor_token as string;
-}
+const importToken = async () => (await importWorldToken(world)).gatewayToken;
 
 beforeAll(async () => {
-  const p = await post('/admin/partners', { name: 'Counted Partner', processor: 'dwolla', plaid: WORKER_PLAID_CLIENT }, admin());
-  expect(p.status).toBe(201);
-  partner = p.body as typeof partner;
-  const f = await post('/admin/fintechs', { name: 'Counted Fintech' }, admin());
-  expect(f.status).toBe(201);
-  fintech = f.body as typeof fintech;
+  world = await createWorld('Counted');
+  ({ partner, fintech } = world);
 });
 
 describe('database statements of one warm partner call (workerd)', () => {

@@ -2,6 +2,7 @@ import { createExecutionContext, createScheduledController, env, SELF, waitOnExe
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/worker';
 import { verifyGatewaySignature } from '../../src/webhooks/signature';
+import { admin as adminHeaders, bindings, createWorld, importToken, keys, post } from './helpers';
 
 /**
  * Webhooks on Workers: a webhook Plaid (the emulator) signed is verified by the
@@ -13,19 +14,7 @@ import { verifyGatewaySignature } from '../../src/webhooks/signature';
  * to a recording relay (GATEWAY_PUBLIC_URL) and the test hands the captured
  * request to the Worker unchanged.
  */
-const WORKER_PLAID_CLIENT = { client_id: 'worker_plaid_client', secret: 'worker_plaid_secret_0000000000' };
-const bindings = env as unknown as { TEST_ADMIN_KEY: string; TEST_EMULATOR_URL: string; TEST_RELAY_URL: string };
-const admin = { authorization: `Bearer ${bindings.TEST_ADMIN_KEY}` };
-const keys = (c: { client_id: string; secret: string }) => ({ 'PLAID-CLIENT-ID': c.client_id, 'PLAID-SECRET': c.secret });
-
-async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await SELF.fetch(`http://gateway.test${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+const admin = adminHeaders();
 
 async function recorded(path: string, count: number): Promise<Array<{ headers: Record<string, string>; body: string }>> {
   for (let i = 0; i < 200; i++) {
@@ -41,24 +30,14 @@ async function recorded(path: string, count: number): Promise<Array<{ headers: R
 
 describe('webhooks in workerd', () => {
   it('verifies, queues, retries from the Cron Trigger and delivers signed to the partner', async () => {
-    type Client = { client_id: string; secret: string };
-    const partner = (await post('/admin/partners', { name: 'Hooks', processor: 'dwolla', plaid: WORKER_PLAID_CLIENT }, admin)).body as Client & {
-      partner_id: string;
-    };
-    const fintech = (await post('/admin/fintechs', { name: 'Hooks Fintech' }, admin)).body as Client;
-    const minted = await fetch(`${bindings.TEST_EMULATOR_URL}/sandbox/processor_token/create`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...WORKER_PLAID_CLIENT, institution_id: 'ins_109508' }),
-    });
-    const raw = ((await minted.json()) as { processor_token: string }).processor_token;
-    const imported = await post('/gateway/processor_token/import', { processor_token: raw, partner_id: partner.partner_id }, keys(fintech));
-    expect(imported.status).toBe(200);
+    const world = await createWorld('Hooks');
+    const { partner } = world;
+    const { gatewayToken } = await importToken(world);
 
     const destination = `/flaky/${crypto.randomUUID()}`;
     const set = await post(
       '/processor/token/webhook/update',
-      { processor_token: imported.body.processor_token, webhook: `${bindings.TEST_RELAY_URL}${destination}` },
+      { processor_token: gatewayToken, webhook: `${bindings.TEST_RELAY_URL}${destination}` },
       keys(partner),
     );
     expect(set.status).toBe(200);
@@ -88,7 +67,7 @@ describe('webhooks in workerd', () => {
       const ctx = createExecutionContext();
       await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '* * * * *' }), env as never, ctx);
       await waitOnExecutionContext(ctx);
-      const list = await post('/gateway/webhook/deliveries/list', { processor_token: imported.body.processor_token }, keys(partner));
+      const list = await post('/gateway/webhook/deliveries/list', { processor_token: gatewayToken }, keys(partner));
       if (list.body.deliveries[0]?.status === 'delivered') break;
       await new Promise((r) => setTimeout(r, 20));
     }

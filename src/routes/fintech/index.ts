@@ -3,8 +3,8 @@ import type { AppEnv } from '../../context';
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireClient } from '../../auth/credentials';
 import { createRouter } from '../../lib/create-router';
+import { jsonRequest, plaidResponses } from '../../lib/openapi';
 import {
-  plaidErrorSchema,
   plaidRequest,
   processorTokenPermissionsGetRequestSchema,
   processorTokenPermissionsGetResponseSchema,
@@ -70,18 +70,10 @@ export const RevokeRequest = plaidRequest({ processor_token: processorTokenSchem
 );
 export const RevokeResponse = z.object({ request_id: requestIdSchema }).openapi('GatewayProcessorTokenRevokeResponse');
 
-const errorResponse = {
-  400: {
-    description:
-      'Plaid error: INVALID_REQUEST codes, INVALID_API_KEYS, INVALID_PROCESSOR_TOKEN (unknown, malformed, revoked or another fintech\'s token), INVALID_PRODUCT',
-    content: { 'application/json': { schema: plaidErrorSchema } },
-  },
-} as const;
-
-const body = <T extends z.ZodType>(schema: T) =>
-  ({ body: { required: true, content: { 'application/json': { schema } } } }) as const;
-const ok = <T extends z.ZodType>(description: string, schema: T) =>
-  ({ 200: { description, content: { 'application/json': { schema } } }, ...errorResponse }) as const;
+const ERRORS =
+  "INVALID_REQUEST codes, INVALID_API_KEYS, INVALID_PROCESSOR_TOKEN (unknown, malformed, revoked or another fintech's token), INVALID_PRODUCT";
+const body = jsonRequest;
+const ok = <T extends z.ZodType>(description: string, schema: T) => plaidResponses(description, schema, ERRORS);
 
 const importRoute = createRoute({
   method: 'post',

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { requireFintechOrPartner } from '../../auth/credentials';
 import type { AppEnv } from '../../context';
 import { createRouter } from '../../lib/create-router';
+import { jsonRequest, plaidResponses } from '../../lib/openapi';
 import { readLimitedBytes } from '../../middleware/json-body';
 import { errors } from '../../plaid/errors';
 import {
@@ -35,16 +36,9 @@ import { listDeliveries, replayDelivery } from '../../webhooks/queue';
 const tags = ['Webhooks'];
 const middleware = [requireFintechOrPartner()];
 
-const errorResponse = {
-  400: {
-    description: 'Plaid error: INVALID_REQUEST codes, INVALID_API_KEYS, INVALID_PROCESSOR_TOKEN, INVALID_FIELD (unsafe webhook URL)',
-    content: { 'application/json': { schema: plaidErrorSchema } },
-  },
-} as const;
-const body = <T extends z.ZodType>(schema: T) =>
-  ({ body: { required: true, content: { 'application/json': { schema } } } }) as const;
-const ok = <T extends z.ZodType>(description: string, schema: T) =>
-  ({ 200: { description, content: { 'application/json': { schema } } }, ...errorResponse }) as const;
+const ERRORS = 'INVALID_REQUEST codes, INVALID_API_KEYS, INVALID_PROCESSOR_TOKEN, INVALID_FIELD (unsafe webhook URL)';
+const body = jsonRequest;
+const ok = <T extends z.ZodType>(description: string, schema: T) => plaidResponses(description, schema, ERRORS);
 
 const secretField = z.string().openapi({
   description: 'The destination\'s signing secret (`whsec_…`): answered once, keep it to verify the Gateway-Signature header.',
@@ -180,6 +174,16 @@ function partyOf(c: Pick<Context<AppEnv>, 'get'>): Party {
   throw new Error('client principal missing');
 }
 
+/** Opens the audit record of `action` on the caller's token and answers the party and the token. */
+async function callerToken(c: Context<AppEnv>, action: string, processorToken: string) {
+  const party = partyOf(c);
+  const audit = c.get('audit');
+  audit.action = action;
+  const token = await findTokenForParty(c.get('deps').db, party, processorToken);
+  Object.assign(audit, { tokenId: token.tokenId, partnerId: token.partnerId, fintechId: token.fintechId });
+  return { party, token, audit };
+}
+
 const TOKEN_ID = /^tok_[A-Za-z0-9_-]{1,60}$/;
 const KEY_ID = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -193,13 +197,8 @@ const unknownKeyId = () =>
 export const webhookRoutes = createRouter()
   .openapi(updateRoute, async (c) => {
     const input = c.req.valid('json');
-    const deps = c.get('deps');
-    const party = partyOf(c);
-    const audit = c.get('audit');
-    audit.action = 'token.webhook_update';
-    const token = await findTokenForParty(deps.db, party, input.processor_token);
-    Object.assign(audit, { tokenId: token.tokenId, partnerId: token.partnerId, fintechId: token.fintechId });
-    const change = await setDestination(deps, token, party, input.webhook);
+    const { party, token, audit } = await callerToken(c, 'token.webhook_update', input.processor_token);
+    const change = await setDestination(c.get('deps'), token, party, input.webhook);
     audit.details = { party: party.party, webhook: change.change };
     return c.json(
       {
@@ -212,13 +211,8 @@ export const webhookRoutes = createRouter()
   })
   .openapi(rotateRoute, async (c) => {
     const input = c.req.valid('json');
-    const deps = c.get('deps');
-    const party = partyOf(c);
-    const audit = c.get('audit');
-    audit.action = 'webhook.secret_rotate';
-    const token = await findTokenForParty(deps.db, party, input.processor_token);
-    Object.assign(audit, { tokenId: token.tokenId, partnerId: token.partnerId, fintechId: token.fintechId });
-    const rotated = await rotateDestinationSecret(deps, token, party);
+    const { party, token, audit } = await callerToken(c, 'webhook.secret_rotate', input.processor_token);
+    const rotated = await rotateDestinationSecret(c.get('deps'), token, party);
     audit.details = { party: party.party, destination_id: rotated.destinationId };
     return c.json(
       {

@@ -1,0 +1,18 @@
+import type { z } from '@hono/zod-openapi';
+import { plaidErrorSchema } from '../plaid/schemas';
+
+/**
+ * Shapes shared by the Plaid-style route definitions (POST with a JSON body,
+ * 200 with a JSON answer, 400 with Plaid's error object).
+ */
+
+/** A required JSON request body. */
+export const jsonRequest = <T extends z.ZodType>(schema: T) =>
+  ({ body: { required: true, content: { 'application/json': { schema } } } }) as const;
+
+/** 200 with `schema`, and 400 with Plaid's error object described by `errors`. */
+export const plaidResponses = <T extends z.ZodType>(description: string, schema: T, errors: string) =>
+  ({
+    200: { description, content: { 'application/json': { schema } } },
+    400: { description: `Plaid error: ${errors}`, content: { 'application/json': { schema: plaidErrorSchema } } },
+  }) as const;
