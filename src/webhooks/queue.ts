@@ -30,17 +30,8 @@ export interface NewDelivery {
   replayOf?: string | null;
 }
 
-export interface ClaimedDelivery {
-  id: string;
-  destinationId: string;
-  tokenId: string;
-  party: 'fintech' | 'partner';
-  partyId: string;
-  webhookType: string;
-  webhookCode: string;
-  body: string;
-  attempt: number;
-}
+/** A delivery taken by a claimer, with the number of the attempt it now holds. */
+export type ClaimedDelivery = Omit<NewDelivery, 'replayOf'> & { id: string; attempt: number };
 
 export async function enqueueDeliveries(db: Database, deliveries: readonly NewDelivery[]): Promise<string[]> {
   if (deliveries.length === 0) return [];
