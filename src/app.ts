@@ -32,6 +32,12 @@ export function createApp(deps: AppDeps | ((c: Context<AppEnv>) => AppDeps)) {
     c.set('deps', resolve(c));
     await next();
     c.header('x-request-id', c.get('requestId'));
+    securityHeaders(c.res.headers);
+  });
+  // Path ids and query filters reach SQL as text, which cannot hold NUL: refuse it here, once.
+  app.use('*', async (c, next) => {
+    if (/%00|\u0000/i.test(c.req.url)) throw errors.invalidField('the request URL must not contain NUL (%00) characters');
+    return next();
   });
   app.use('*', auditTrail());
   const isOperatorApi = (path: string) => path.startsWith('/admin/');
@@ -40,7 +46,10 @@ export function createApp(deps: AppDeps | ((c: Context<AppEnv>) => AppDeps)) {
   app.use('*', async (c, next) =>
     isInboundWebhook(c.req.path)
       ? next()
-      : jsonBody(c.get('deps').config.maxBodyBytes, { emptyAsObject: isOperatorApi })(c, next),
+      : jsonBody(c.get('deps').config.maxBodyBytes, {
+          emptyAsObject: isOperatorApi,
+          inflightBudget: c.get('deps').config.maxInflightBodyBytes,
+        })(c, next),
   );
 
   app.route('/', healthRoutes);
@@ -58,7 +67,8 @@ export function createApp(deps: AppDeps | ((c: Context<AppEnv>) => AppDeps)) {
       description:
         'Plaid-compatible /processor/* endpoints for payment partners, token hand-over for fintechs, operator and compliance APIs.',
     },
-    servers: [{ url: new URL(c.req.url).origin }],
+    // From configuration, never from the request's Host header (which the client chooses).
+    servers: [{ url: c.get('deps').config.publicUrl ?? '/' }],
   }));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Processor partner gateway API' }));
@@ -69,6 +79,25 @@ export function createApp(deps: AppDeps | ((c: Context<AppEnv>) => AppDeps)) {
 }
 
 export type GatewayApp = ReturnType<typeof createApp>;
+
+/**
+ * Headers every answer carries: answers hold account data, one-time secrets,
+ * gateway tokens and audit data, so no cache may keep them and no browser may
+ * sniff them into another type. Routes that set their own (the /audit page's
+ * CSP, an export's disposition) keep theirs.
+ */
+function securityHeaders(headers: Headers): void {
+  const set = (name: string, value: string) => {
+    if (!headers.has(name)) headers.set(name, value);
+  };
+  try {
+    set('cache-control', 'no-store');
+    set('x-content-type-options', 'nosniff');
+    set('referrer-policy', 'no-referrer');
+  } catch {
+    // An immutable response (one passed through as received) keeps its headers.
+  }
+}
 
 function toPlaidError(err: unknown, c: Context<AppEnv>): PlaidError {
   if (err instanceof PlaidError) return err;

@@ -1,5 +1,6 @@
 import { intentGraceMs } from './audit/intents';
 import { z } from 'zod';
+import { parseTrustedProxies, type TrustedProxies } from './lib/client-address';
 
 /**
  * Configuration, parsed once from the environment (process.env in Node, the
@@ -34,6 +35,8 @@ export const EnvSchema = z.object({
   EMULATOR_CLIENTS: z.preprocess(emptyAsUndefined, z.string().optional()),
   EMULATOR_RATE_LIMITS: z.preprocess(emptyAsUndefined, z.enum(['on', 'off']).default('on')),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /** Cap on the bytes of request bodies being read at once (they are read before authentication). */
+  MAX_INFLIGHT_BODY_BYTES: z.coerce.number().int().min(64 * 1024).default(64 * 1024 * 1024),
   UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   /** Bound on the hot path's database statements (admission, audit append): past it, API_ERROR. */
   DATABASE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
@@ -56,6 +59,11 @@ export const EnvSchema = z.object({
   WEBHOOK_DELIVERY_POLL_MS: z.coerce.number().int().min(0).default(5_000),
   /** Time a receiver gets to answer a delivery (Plaid gives its receivers 10 s). */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Node server: time a client has to send its headers, and its whole request. */
+  SERVER_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(10_000),
+  SERVER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /** Node: peers whose forwarding headers (cf-connecting-ip, X-Forwarded-For) are believed for client addresses. */
+  TRUSTED_PROXIES: z.preprocess(emptyAsUndefined, z.string().optional()),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
 });
 
@@ -80,6 +88,7 @@ export interface GatewayConfig {
   port: number;
   emulatorPort: number;
   maxBodyBytes: number;
+  maxInflightBodyBytes: number;
   /** Bound on each hot-path database statement (ms). */
   databaseTimeoutMs: number;
   /** Interval of the Node audit intent sweep (ms; 0 = off). */
@@ -100,6 +109,10 @@ export interface GatewayConfig {
     pollMs: number;
     timeoutMs: number;
   };
+  /** Node server: bounds on slow clients (see src/node/serve.ts). */
+  server: { headersTimeoutMs: number; requestTimeoutMs: number };
+  /** Node: proxies whose forwarding headers name the client (see src/lib/client-address.ts). */
+  trustedProxies: TrustedProxies;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -179,6 +192,15 @@ export function buildConfig(env: Env, devKeys?: { adminKey: string; encryptionKe
   if (env.PLAID_ENV !== 'emulator' && !env.GATEWAY_PUBLIC_URL) {
     problems.push(`GATEWAY_PUBLIC_URL: required when PLAID_ENV=${env.PLAID_ENV} (Plaid sends webhooks to it)`);
   }
+  if (env.SERVER_HEADERS_TIMEOUT_MS > env.SERVER_REQUEST_TIMEOUT_MS) {
+    problems.push('SERVER_HEADERS_TIMEOUT_MS: must not exceed SERVER_REQUEST_TIMEOUT_MS');
+  }
+  let trustedProxies: TrustedProxies = [];
+  try {
+    trustedProxies = parseTrustedProxies(env.TRUSTED_PROXIES);
+  } catch (err) {
+    problems.push(`TRUSTED_PROXIES: ${(err as Error).message}`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const plaidBaseUrl =
@@ -195,6 +217,7 @@ export function buildConfig(env: Env, devKeys?: { adminKey: string; encryptionKe
     port: env.PORT,
     emulatorPort: env.EMULATOR_PORT,
     maxBodyBytes: env.MAX_BODY_BYTES,
+    maxInflightBodyBytes: env.MAX_INFLIGHT_BODY_BYTES,
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
     databaseTimeoutMs: env.DATABASE_TIMEOUT_MS,
     intentSweepMs: env.AUDIT_INTENT_SWEEP_MS,
@@ -210,6 +233,8 @@ export function buildConfig(env: Env, devKeys?: { adminKey: string; encryptionKe
       pollMs: env.WEBHOOK_DELIVERY_POLL_MS,
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
     },
+    server: { headersTimeoutMs: env.SERVER_HEADERS_TIMEOUT_MS, requestTimeoutMs: env.SERVER_REQUEST_TIMEOUT_MS },
+    trustedProxies,
     logLevel: env.LOG_LEVEL,
   };
 }

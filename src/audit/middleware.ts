@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context';
+import { clientAddress } from '../lib/client-address';
 import { PlaidError, errors } from '../plaid/errors';
 import type { AuditRecordInput } from './writer';
 
@@ -72,12 +73,16 @@ export function buildRecord(c: Context<AppEnv>, status: number = c.res.status): 
   };
 }
 
-/** The caller's address: Cloudflare's header on Workers, the socket on Node. */
+/** The caller's address (see src/lib/client-address.ts for which headers are believed). */
 export function clientIp(c: Context<AppEnv>): string | null {
-  const cf = c.req.header('cf-connecting-ip');
-  if (cf) return cf;
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
-  return incoming?.socket?.remoteAddress ?? null;
+  const onNode = incoming !== undefined;
+  return clientAddress({
+    // On Node without a socket address (an in-process request), there is no peer to name.
+    peer: onNode ? (incoming.socket?.remoteAddress ?? '') : undefined,
+    header: (name) => c.req.header(name),
+    trusted: c.get('deps')?.config.trustedProxies ?? [],
+  }) || null;
 }
 
 function errorName(err: unknown): string {

@@ -64,7 +64,7 @@ async function main() {
     app ??= await booting;
     return app.fetch(request, env as Record<string, unknown>);
   };
-  const { server, url } = await listen({ fetch }, config.port, host);
+  const { server, url } = await listen({ fetch }, config.port, host, config.server);
   closers.unshift(() => closeServer(server));
   // PORT=0 against the emulator: webhooks are registered under the port chosen now.
   config.publicUrl ??= url;

@@ -112,6 +112,16 @@ export const errors = {
       code: 'UNKNOWN_FIELDS',
       message: `the following fields are not recognized by this endpoint: ${fields.join(', ')}`,
     }),
+  /** The gateway is at a capacity limit for a moment: retry (503, with Retry-After). */
+  busy: (message: string) =>
+    new PlaidError({
+      type: 'API_ERROR',
+      code: 'INTERNAL_SERVER_ERROR',
+      message,
+      status: 503,
+      suggestedAction: 'Retry the request in a few seconds.',
+      headers: { 'retry-after': '1' },
+    }),
   /** A webhook that did not verify (every reason answers the same; the audit record says which). */
   webhookRefused: () =>
     new PlaidError({

@@ -78,7 +78,7 @@ export async function startTestStack(options: StackOptions = {}): Promise<TestSt
   const app = createApp(deps);
   let server: ServerType | undefined;
   let url = '';
-  if (options.http) ({ server, url } = await listen(app, 0));
+  if (options.http) ({ server, url } = await listen(app, 0, '127.0.0.1', config.server));
   // Plaid (the emulator) sends this gateway's webhooks to the port just chosen.
   if (url && !options.env?.GATEWAY_PUBLIC_URL) config.publicUrl = url;
   return {

@@ -263,7 +263,7 @@ export const webhookRoutes = createRouter()
     const audit = c.get('audit');
     Object.assign(audit, { enabled: true, action: 'webhook.inbound', actorType: 'plaid', actorId: null });
     const tokenId = c.req.param('token_id');
-    const raw = await readLimitedBytes(c.req.raw, deps.config.maxBodyBytes);
+    const raw = await readLimitedBytes(c.req.raw, deps.config.maxBodyBytes, deps.config.maxInflightBodyBytes);
     if (raw === null) throw errors.bodyTooLarge(deps.config.maxBodyBytes);
     const result: InboundResult = TOKEN_ID.test(tokenId)
       ? await receivePlaidWebhook(deps, tokenId, raw, c.req.header('plaid-verification'))
