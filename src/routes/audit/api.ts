@@ -1,5 +1,5 @@
 /**
- * Compliance API: list, export and verify the audit trail. Operator or auditor
+ * Compliance API: list, export, summarize and verify the audit trail. Operator or auditor
  * keys only (requireAuditReader); an auditor scoped to a partner sees only that
  * partner's records, enforced in every query.
  */
@@ -7,6 +7,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { exportStream, EXPORT_CONTENT_TYPES, toApiEvent } from '../../audit/export';
 import { decodeCursor, encodeCursor, fetchRecords, type AuditFilters } from '../../audit/query';
+import { SUMMARY_LIST_LIMIT, summarize } from '../../audit/summary';
 import { verifyChain } from '../../audit/verify';
 import { requireAuditReader } from '../../auth/credentials';
 import type { AppEnv } from '../../context';
@@ -43,6 +44,8 @@ const EventsQuery = z.strictObject({
 });
 
 const ExportQuery = z.strictObject({ ...FilterParams, format: z.enum(['jsonl', 'csv']).default('jsonl') });
+
+const SummaryQuery = z.strictObject(FilterParams);
 
 const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional();
 const VerifyQuery = z.strictObject({ from_seq: seqParam, to_seq: seqParam });
@@ -94,6 +97,47 @@ const VerifyResponse = z
   })
   .openapi('AuditVerification');
 
+const count = z.number().int().min(0);
+const decisionCounts = { total: count, allow: count, deny: count, error: count };
+const others = count.openapi({ description: `Records in the groups after the first ${SUMMARY_LIST_LIMIT}` });
+
+const SummaryResponse = z
+  .object({
+    from: z.string().nullable().openapi({ description: 'The from filter, normalized to UTC (null: none)' }),
+    to: z.string().nullable().openapi({ description: 'The to filter, normalized to UTC (null: none)' }),
+    scope: z.string().nullable().openapi({ description: "The partner a scoped auditor is limited to (null: unscoped)" }),
+    as_of_seq: count.openapi({ description: 'Records up to this seq were counted (0: empty trail)' }),
+    total: count.openapi({ description: 'Records matching the filters' }),
+    by_decision: z.object({ allow: count, deny: count, error: count }),
+    denials_by_reason: z.object({
+      items: z.array(z.object({ reason: z.string().nullable(), count })),
+      others,
+    }),
+    by_partner: z.object({
+      items: z.array(z.object({ partner_id: z.string().nullable(), ...decisionCounts })),
+      others,
+    }),
+    by_endpoint: z.object({ items: z.array(z.object({ endpoint: z.string(), ...decisionCounts })), others }),
+    rate_limited: z
+      .object({ total: count, by_scope: z.array(z.object({ scope: z.string(), count })) })
+      .openapi({ description: "Calls refused by the gateway's rate limiter (reason rate_limited_<scope>)" }),
+    plaid_errors: z
+      .object({ total: count, items: z.array(z.object({ error_code: z.string(), count })), others })
+      .openapi({ description: 'Calls Plaid answered with an error (reason plaid_<error_code>)' }),
+    by_day: z
+      .array(
+        z.object({
+          day: z.string().openapi({ description: 'UTC day, YYYY-MM-DD' }),
+          ...decisionCounts,
+          rate_limited: count,
+          plaid_errors: count,
+        }),
+      )
+      .openapi({ description: 'Every UTC day of the range, days without records included' }),
+    request_id: z.string(),
+  })
+  .openapi('AuditSummary');
+
 const security = [{ bearer: [] }];
 
 /** Names the read in its audit record once the reader is authenticated (so a refused query is recorded as such). */
@@ -140,6 +184,22 @@ const exportRoute = createRoute({
   },
 });
 
+const summaryRoute = createRoute({
+  method: 'get',
+  path: '/audit/summary',
+  tags: ['Compliance'],
+  summary: 'Summarize audit records (counts for the compliance overview)',
+  description:
+    'Counts of the records matching the filters (the same as /audit/events): by decision, denials by reason, by partner, by endpoint, rate-limited calls, Plaid error codes, and per UTC day. A partner-scoped auditor counts only its partner.',
+  security,
+  middleware: [requireAuditReader(), auditAction('audit.summary')] as const,
+  request: { query: SummaryQuery },
+  responses: {
+    200: { description: 'The counts', content: { 'application/json': { schema: SummaryResponse } } },
+    400: errorResponse,
+  },
+});
+
 const verifyRoute = createRoute({
   method: 'get',
   path: '/audit/verify',
@@ -157,7 +217,10 @@ const verifyRoute = createRoute({
 });
 
 /** The filters the caller asked for, narrowed to the auditor's partner when it has one. */
-function scopedFilters(c: Context<AppEnv>, q: z.infer<typeof ExportQuery> | z.infer<typeof EventsQuery>): AuditFilters {
+function scopedFilters(
+  c: Context<AppEnv>,
+  q: z.infer<typeof ExportQuery> | z.infer<typeof EventsQuery> | z.infer<typeof SummaryQuery>,
+): AuditFilters {
   const principal = c.get('principal');
   const scope = principal?.kind === 'auditor' ? principal.partnerId : null;
   if (scope && q.partner_id !== undefined && q.partner_id !== scope) {
@@ -211,6 +274,23 @@ export const auditApi = createRouter()
     c.header('content-disposition', `attachment; filename="audit-${stamp}.${q.format}"`);
     c.header('cache-control', 'no-store');
     return c.body(exportStream(c.get('deps').db, filters, q.format), 200);
+  })
+  .openapi(summaryRoute, async (c) => {
+    const q = c.req.valid('query');
+    const filters = scopedFilters(c, q);
+    c.get('audit').details = { filters: filterNames(q) };
+    const summary = await summarize(c.get('deps').db, filters);
+    const principal = c.get('principal');
+    return c.json(
+      {
+        from: filters.from ?? null,
+        to: filters.to ?? null,
+        scope: principal?.kind === 'auditor' ? principal.partnerId : null,
+        ...summary,
+        request_id: c.get('requestId'),
+      },
+      200,
+    );
   })
   .openapi(verifyRoute, async (c) => {
     const q = c.req.valid('query');

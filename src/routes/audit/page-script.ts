@@ -85,7 +85,142 @@ export const PAGE_SCRIPT = String.raw`
     table.hidden = events.length === 0;
   }
 
-  async function load(cursor) {
+  var NUMBER = new Intl.NumberFormat('en-US');
+  function fmt(n) { return NUMBER.format(n); }
+  function share(part, whole) {
+    if (!whole) return '';
+    var p = part * 100 / whole;
+    return (p === 0 || p === 100 || p >= 10 ? Math.round(p) : p.toFixed(1)) + '% of calls';
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function sum(segments) { return segments.reduce(function (t, s) { return t + s[1]; }, 0); }
+  function decisions(row) { return [['allow', row.allow], ['deny', row.deny], ['error', row.error]]; }
+  function describe(row) { return 'allowed ' + fmt(row.allow) + ', denied ' + fmt(row.deny) + ', error ' + fmt(row.error); }
+
+  function stat(id, value, whole) {
+    var dd = $(id);
+    dd.textContent = '';
+    dd.appendChild(el('span', 'num', fmt(value)));
+    if (whole !== undefined) dd.appendChild(el('small', 'share', share(value, whole)));
+  }
+
+  // A list of labelled bars; each bar is made of segments [class, count], scaled to the largest bar.
+  // Widths are set through the CSSOM (element.style), which the page's CSP allows.
+  function bars(id, items, labelOf, segmentsOf, titleOf, others, emptyText) {
+    var list = $(id);
+    list.textContent = '';
+    if (items.length === 0) {
+      list.appendChild(el('li', 'empty muted', emptyText));
+      return;
+    }
+    var max = items.reduce(function (m, it) { return Math.max(m, sum(segmentsOf(it))); }, 0);
+    items.forEach(function (it) {
+      var segments = segmentsOf(it);
+      var li = el('li', 'bar');
+      var label = el('span', 'bar-label', labelOf(it));
+      label.title = labelOf(it);
+      var track = el('span', 'bar-track');
+      segments.forEach(function (seg) {
+        if (!seg[1]) return;
+        var fill = el('span', 'bar-fill ' + seg[0]);
+        fill.style.width = (seg[1] * 100 / max) + '%';
+        track.appendChild(fill);
+      });
+      li.appendChild(label);
+      li.appendChild(track);
+      li.appendChild(el('span', 'bar-value', fmt(sum(segments))));
+      if (titleOf) li.title = titleOf(it);
+      list.appendChild(li);
+    });
+    if (others) list.appendChild(el('li', 'others muted', 'and ' + fmt(others) + ' more in smaller groups'));
+  }
+
+  // One column per day, stacked from the bottom, scaled to the busiest day.
+  function columns(id, days, segmentsOf, describeDay) {
+    var box = $(id);
+    box.textContent = '';
+    var max = days.reduce(function (m, d) { return Math.max(m, sum(segmentsOf(d))); }, 0);
+    days.forEach(function (d) {
+      var col = el('div', 'col');
+      col.dataset.day = d.day;
+      col.title = d.day + ': ' + describeDay(d);
+      segmentsOf(d).forEach(function (seg) {
+        if (!seg[1] || !max) return;
+        var part = el('div', 'seg ' + seg[0]);
+        part.style.height = (seg[1] * 100 / max) + '%';
+        col.appendChild(part);
+      });
+      box.appendChild(col);
+    });
+    setText($(id + '-first'), days.length ? days[0].day : '');
+    setText($(id + '-last'), days.length > 1 ? days[days.length - 1].day : '');
+  }
+
+  function renderSummary(s) {
+    setText($('overview-scope'),
+      (s.scope ? 'Partner ' + s.scope + ' only (this key reads no other partner). ' : 'Every partner. ') +
+      'From ' + (s.from || 'the first record') + ' to ' + (s.to || 'now') + '; records up to seq ' + s.as_of_seq + '.');
+    stat('stat-total', s.total);
+    stat('stat-allow', s.by_decision.allow, s.total);
+    stat('stat-deny', s.by_decision.deny, s.total);
+    stat('stat-error', s.by_decision.error, s.total);
+    stat('stat-rate-limited', s.rate_limited.total, s.total);
+    stat('stat-plaid-errors', s.plaid_errors.total, s.total);
+
+    columns('chart-days', s.by_day, decisions, function (d) { return fmt(d.total) + ' calls, ' + describe(d); });
+    columns('chart-plaid-days', s.by_day, function (d) { return [['plaid', d.plaid_errors]]; },
+      function (d) { return fmt(d.plaid_errors) + ' Plaid errors'; });
+    bars('chart-reasons', s.denials_by_reason.items, function (r) { return r.reason === null ? '(no reason)' : r.reason; },
+      function (r) { return [['deny', r.count]]; }, null, s.denials_by_reason.others, 'No denials.');
+    bars('chart-partners', s.by_partner.items,
+      function (p) { return p.partner_id === null ? '(no partner: operator, sign-in failures)' : p.partner_id; },
+      decisions, describe, s.by_partner.others, 'No records.');
+    bars('chart-endpoints', s.by_endpoint.items, function (e) { return e.endpoint; }, decisions, describe,
+      s.by_endpoint.others, 'No records.');
+    bars('chart-scopes', s.rate_limited.by_scope, function (r) { return 'per ' + r.scope; },
+      function (r) { return [['deny', r.count]]; }, null, 0, 'No call was rate limited.');
+    bars('chart-plaid', s.plaid_errors.items, function (p) { return p.error_code; },
+      function (p) { return [['plaid', p.count]]; }, null, s.plaid_errors.others, 'No Plaid errors.');
+
+    var tbody = $('days-table').querySelector('tbody');
+    tbody.textContent = '';
+    s.by_day.forEach(function (d) {
+      var tr = document.createElement('tr');
+      cell(tr, d.day, 'mono time');
+      [d.total, d.allow, d.deny, d.error, d.rate_limited, d.plaid_errors].forEach(function (v) { cell(tr, fmt(v), 'num'); });
+      tbody.appendChild(tr);
+    });
+  }
+
+  async function loadSummary() {
+    var status = $('overview-status');
+    setText(status, 'Loading the overview…', 'muted');
+    try {
+      var s = await (await api('/audit/summary?' + filterParams().toString())).json();
+      renderSummary(s);
+      $('overview-body').hidden = false;
+      setText(status, s.total === 0
+        ? 'No records match these filters.'
+        : fmt(s.total) + ' record' + (s.total === 1 ? '' : 's') + ' match these filters.', '');
+    } catch (err) {
+      $('overview-body').hidden = true;
+      setText(status, err.message, 'error-text');
+    }
+  }
+
+  function hideSummary(message) {
+    $('overview-body').hidden = true;
+    if (message) setText($('overview-status'), message, 'error-text');
+    else setText($('overview-status'), 'Enter a key to see the overview.', 'muted');
+  }
+
+  // withSummary: a new search (not another page of the same one) also refreshes the overview, once the records load.
+  async function load(cursor, withSummary) {
     var status = $('results-status');
     setText(status, 'Loading…', 'muted');
     try {
@@ -106,7 +241,9 @@ export const PAGE_SCRIPT = String.raw`
       setText($('page-label'), body.events.length ? 'Page ' + page : '');
       $('next').disabled = !body.next_cursor;
       $('prev').disabled = state.cursors.length === 0;
+      if (withSummary) loadSummary();
     } catch (err) {
+      if (withSummary) hideSummary(err.message);
       renderEvents([]);
       setText(status, err.message, 'error-text');
       $('next').disabled = true;
@@ -197,15 +334,16 @@ export const PAGE_SCRIPT = String.raw`
     $('key').value = '';
     showKeyStatus();
     state.cursors = [];
-    load(null);
+    load(null, true);
   });
   $('forget').addEventListener('click', function () {
     sessionStorage.removeItem(KEY);
     showKeyStatus();
+    hideSummary();
     renderEvents([]);
     setText($('results-status'), 'Enter a key and search.', 'muted');
   });
-  $('filters').addEventListener('submit', function (e) { e.preventDefault(); state.cursors = []; load(null); });
+  $('filters').addEventListener('submit', function (e) { e.preventDefault(); state.cursors = []; load(null, true); });
   $('next').addEventListener('click', function () {
     if (!state.next) return;
     state.cursors.push(state.current);
@@ -220,6 +358,6 @@ export const PAGE_SCRIPT = String.raw`
   $('export-csv').addEventListener('click', function () { download('csv'); });
   $('verify').addEventListener('click', verify);
   showKeyStatus();
-  if (key()) load(null);
+  if (key()) load(null, true);
 })();
 `;

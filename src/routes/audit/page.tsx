@@ -5,7 +5,8 @@
  * reviewer enters in sessionStorage (gone when the tab closes) and calls the
  * JSON API with it as a Bearer token. Record values are only ever put into the
  * page with textContent, never as HTML, and a nonce-based Content-Security-Policy
- * allows no other script. No external assets.
+ * allows no other script. No external assets. The overview panel draws
+ * GET /audit/summary with plain HTML and CSS (page-script.ts).
  */
 import type { Context } from 'hono';
 import { raw } from 'hono/html';
@@ -15,6 +16,111 @@ import { PAGE_CSS } from './page-css';
 import { PAGE_SCRIPT } from './page-script';
 
 const DECISIONS = ['allow', 'deny', 'error'] as const;
+
+/** One number of the overview; the script fills the value in. */
+function Stat(props: { id: string; label: string; cls?: string }) {
+  return (
+    <div class={`stat${props.cls ? ` ${props.cls}` : ''}`}>
+      <dt>{props.label}</dt>
+      <dd id={props.id}>–</dd>
+    </div>
+  );
+}
+
+/** One bar chart of the overview (a list of labelled bars); the script fills it. */
+function BarChart(props: { id: string; title: string }) {
+  return (
+    <figure class="chart" aria-labelledby={`${props.id}-title`}>
+      <figcaption id={`${props.id}-title`}>{props.title}</figcaption>
+      <ol id={props.id} class="bars"></ol>
+    </figure>
+  );
+}
+
+/** Column charts per UTC day; the script adds one column per day. */
+function DayChart(props: { id: string; title: string; legend: Array<[string, string]> }) {
+  return (
+    <figure class="chart wide" aria-labelledby={`${props.id}-title`}>
+      <figcaption id={`${props.id}-title`}>{props.title}</figcaption>
+      <div id={props.id} class="columns" role="img" aria-label={props.title}></div>
+      <div class="axis">
+        <span id={`${props.id}-first`}></span>
+        <span id={`${props.id}-last`}></span>
+      </div>
+      <ul class="legend">
+        {props.legend.map(([cls, label]) => (
+          <li>
+            <span class={`swatch ${cls}`}></span>
+            {label}
+          </li>
+        ))}
+      </ul>
+    </figure>
+  );
+}
+
+function Overview() {
+  return (
+    <section aria-labelledby="overview-heading" class="panel" id="overview">
+      <h2 id="overview-heading">2. Overview</h2>
+      <p class="muted">
+        Counts for the records matching the filters in 3 (every record this key may read when none is set), refreshed
+        with each search. Days are UTC days.
+      </p>
+      <p id="overview-status" role="status" aria-live="polite" class="muted">
+        Enter a key to see the overview.
+      </p>
+      <div id="overview-body" hidden>
+        <p id="overview-scope" class="muted"></p>
+        <dl class="stats">
+          <Stat id="stat-total" label="Calls" />
+          <Stat id="stat-allow" label="Allowed" cls="allow" />
+          <Stat id="stat-deny" label="Denied" cls="deny" />
+          <Stat id="stat-error" label="Errors" cls="error" />
+          <Stat id="stat-rate-limited" label="Rate limited" />
+          <Stat id="stat-plaid-errors" label="Plaid errors" />
+        </dl>
+        <div class="charts">
+          <DayChart
+            id="chart-days"
+            title="Calls per day, by decision"
+            legend={[
+              ['allow', 'allowed'],
+              ['deny', 'denied'],
+              ['error', 'error'],
+            ]}
+          />
+          <DayChart id="chart-plaid-days" title="Plaid errors per day" legend={[['plaid', 'Plaid error']]} />
+          <BarChart id="chart-reasons" title="Denials by reason" />
+          <BarChart id="chart-partners" title="Calls by partner" />
+          <BarChart id="chart-endpoints" title="Calls by endpoint" />
+          <BarChart id="chart-scopes" title="Rate limited, by limit scope" />
+          <BarChart id="chart-plaid" title="Plaid error codes" />
+        </div>
+        <details>
+          <summary>The numbers per day</summary>
+          <div class="table-wrap">
+            <table id="days-table">
+              <caption class="visually-hidden">Records per UTC day</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Day (UTC)</th>
+                  <th scope="col" class="num">Calls</th>
+                  <th scope="col" class="num">Allowed</th>
+                  <th scope="col" class="num">Denied</th>
+                  <th scope="col" class="num">Errors</th>
+                  <th scope="col" class="num">Rate limited</th>
+                  <th scope="col" class="num">Plaid errors</th>
+                </tr>
+              </thead>
+              <tbody></tbody>
+            </table>
+          </div>
+        </details>
+      </div>
+    </section>
+  );
+}
 
 function Field(props: { id: string; label: string; hint?: string; placeholder?: string; type?: string }) {
   return (
@@ -56,8 +162,8 @@ function AuditPage(props: { nonce: string }) {
         <header>
           <h1>Audit trail</h1>
           <p class="lede">
-            Every access to the gateway, hash-chained and append-only. Filter the records, open one, export them, and
-            check that none has been changed or removed.
+            Every access to the gateway, hash-chained and append-only. See the counts at a glance, filter the records,
+            open one, export them, and check that none has been changed or removed.
           </p>
         </header>
         <main>
@@ -83,8 +189,10 @@ function AuditPage(props: { nonce: string }) {
             </p>
           </section>
 
+          <Overview />
+
           <section aria-labelledby="filter-heading" class="panel">
-            <h2 id="filter-heading">2. Find records</h2>
+            <h2 id="filter-heading">3. Find records</h2>
             <form id="filters">
               <div class="grid">
                 <Field id="partner_id" label="Partner" placeholder="ptn_..." />
@@ -131,7 +239,7 @@ function AuditPage(props: { nonce: string }) {
           </section>
 
           <section aria-labelledby="results-heading" class="panel" id="results" tabindex={-1}>
-            <h2 id="results-heading">3. Records</h2>
+            <h2 id="results-heading">4. Records</h2>
             <p id="results-status" role="status" aria-live="polite" class="muted">
               Enter a key and search.
             </p>
@@ -179,7 +287,7 @@ function AuditPage(props: { nonce: string }) {
           </section>
 
           <section aria-labelledby="export-heading" class="panel">
-            <h2 id="export-heading">4. Export</h2>
+            <h2 id="export-heading">5. Export</h2>
             <p class="muted">Downloads every record matching the filters above, in chain order.</p>
             <div class="actions">
               <button type="button" id="export-jsonl">
@@ -193,7 +301,7 @@ function AuditPage(props: { nonce: string }) {
           </section>
 
           <section aria-labelledby="verify-heading" class="panel">
-            <h2 id="verify-heading">5. Verify the chain</h2>
+            <h2 id="verify-heading">6. Verify the chain</h2>
             <p class="muted">
               Recomputes every record's hash from the one before it. A changed record fails at its own position; a
               removed record fails at the one after it.
