@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AppEnv } from '../context';
+import type { AppDeps, AppEnv } from '../context';
+import { appendInTransaction } from './postgres-writer';
 import { clientAddress } from '../lib/client-address';
 import { PlaidError, errors } from '../plaid/errors';
 import type { AuditRecordInput } from './writer';
@@ -88,4 +89,45 @@ export function clientIp(c: Context<AppEnv>): string | null {
 function errorName(err: unknown): string {
   if (err instanceof PlaidError) return err.code;
   return err instanceof Error ? err.name : 'unknown';
+}
+
+const ROLLBACK = Symbol('rollback');
+
+/**
+ * Route middleware for changes (the operator API, the fintech API): the route
+ * runs inside one database transaction together with its audit record, so a
+ * change and its record commit together or not at all.
+ *
+ * - Success: the record is appended in the transaction, then it commits; the
+ *   audit middleware has nothing left to write.
+ * - The route answered an error: its writes are rolled back and the audit
+ *   middleware records the failure as usual.
+ * - The record (or the commit) fails: nothing is kept and the caller gets
+ *   API_ERROR instead of the answer built inside the transaction (a one-time
+ *   secret for a change that did not happen is never shown).
+ *
+ * `unless` keeps a request out of the transaction (a change that involves a
+ * call to Plaid whose effects other requests must see before it ends).
+ */
+export function auditedChange(options: { unless?: (c: Context<AppEnv>) => Promise<boolean> } = {}): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (await options.unless?.(c)) return next();
+    const deps = c.get('deps');
+    try {
+      await deps.db.transaction(async (tx) => {
+        c.set('deps', { ...deps, db: tx as unknown as AppDeps['db'] });
+        await next();
+        c.set('deps', deps);
+        if (c.res.status >= 400) throw ROLLBACK;
+        const draft = c.get('audit');
+        if (!draft.enabled) return;
+        await appendInTransaction(tx, buildRecord(c), deps.config.databaseTimeoutMs);
+        draft.enabled = false;
+      });
+    } catch (err) {
+      if (err !== ROLLBACK) throw err;
+    } finally {
+      c.set('deps', deps);
+    }
+  };
 }

@@ -30,7 +30,8 @@
  * Workers: the app creates a writer per request, so each batch holds that
  * request's record; the chain lock orders it against every other instance.
  */
-import type { Database } from '../db/database';
+import { sql } from 'drizzle-orm';
+import type { Database, Transaction } from '../db/database';
 import { statement, type Statement } from '../db/statement';
 import { Batcher } from '../lib/batcher';
 import { canonicalInstant, canonicalTail, type ChainRecord } from './canonical';
@@ -85,14 +86,29 @@ export class PostgresAuditWriter implements AuditSink {
   }
 
   private async writeBatch(records: PreparedRecord[]): Promise<void[]> {
-    const payload = records.map(({ intent, ...record }) => ({
+    await this.append_([appendPayload(records), this.timeoutMs], this.timeoutMs + CANCEL_SLACK_MS);
+    return records.map(() => undefined);
+  }
+}
+
+/** gw_audit_append's argument: each record with its canonical tail and what it does to its intent. */
+function appendPayload(records: PreparedRecord[]): string {
+  return JSON.stringify(
+    records.map(({ intent, ...record }) => ({
       ...record,
       tail: canonicalTail(record),
       ...(intent ? { [intent]: record.request_id } : {}),
-    }));
-    await this.append_([JSON.stringify(payload), this.timeoutMs], this.timeoutMs + CANCEL_SLACK_MS);
-    return records.map(() => undefined);
-  }
+    })),
+  );
+}
+
+/**
+ * Appends one record inside the caller's transaction, so a change and its
+ * record commit together or not at all (the chain lock is then held until
+ * that transaction ends, so keep it short).
+ */
+export async function appendInTransaction(tx: Database | Transaction, input: AuditRecordInput, timeoutMs: number): Promise<void> {
+  await tx.execute(sql`select gw_audit_append(${appendPayload([prepareRecord(input)])}::text::jsonb, ${timeoutMs}::int)`);
 }
 
 export function createAuditWriter(db: Database, options: AuditWriterOptions = {}): PostgresAuditWriter {

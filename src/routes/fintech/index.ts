@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../../context';
 import { createRoute, z } from '@hono/zod-openapi';
+import { auditedChange } from '../../audit/middleware';
 import { requireClient } from '../../auth/credentials';
 import { createRouter } from '../../lib/create-router';
 import { jsonRequest, plaidResponses } from '../../lib/openapi';
@@ -34,7 +35,17 @@ import {
  */
 
 const tags = ['Fintech'];
-const middleware = [requireClient('fintech')];
+/**
+ * Each change commits together with its audit record. Not an import with a
+ * webhook: registering it with Plaid makes Plaid call the gateway back, which
+ * must see the new token and destination before this request ends.
+ */
+const middleware = [
+  requireClient('fintech'),
+  auditedChange({
+    unless: async (c) => ((await (c.req.bodyCache.json ?? Promise.resolve(undefined))) as { webhook?: unknown } | undefined)?.webhook != null,
+  }),
+];
 
 export const ImportRequest = plaidRequest({
   processor_token: processorTokenSchema.openapi({

@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { auditedChange } from '../../audit/middleware';
 import { requireFintechOrPartner } from '../../auth/credentials';
 import type { AppEnv } from '../../context';
 import { createRouter } from '../../lib/create-router';
@@ -114,7 +115,8 @@ const rotateRoute = createRoute({
   method: 'post',
   path: '/gateway/webhook/secret/rotate',
   tags,
-  middleware,
+  // The new secret is shown only if it and its audit record committed.
+  middleware: [...middleware, auditedChange()],
   summary: 'Rotate your signing secret for a token',
   request: body(RotateRequest),
   responses: ok('The new secret', RotateResponse),
