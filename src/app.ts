@@ -2,6 +2,7 @@ import { Scalar } from '@scalar/hono-api-reference';
 import { HTTPException } from 'hono/http-exception';
 import type { Context } from 'hono';
 import { auditTrail } from './audit/middleware';
+import { identifyFromHeaders } from './auth/credentials';
 import type { AppDeps, AppEnv } from './context';
 import { createRouter } from './lib/create-router';
 import { requestId as newRequestId } from './lib/ids';
@@ -43,14 +44,21 @@ export function createApp(deps: AppDeps | ((c: Context<AppEnv>) => AppDeps)) {
   const isOperatorApi = (path: string) => path.startsWith('/admin/');
   // Plaid's webhooks are read as raw bytes (their signature covers the exact body).
   const isInboundWebhook = (path: string) => path.startsWith('/webhooks/');
-  app.use('*', async (c, next) =>
-    isInboundWebhook(c.req.path)
-      ? next()
-      : jsonBody(c.get('deps').config.maxBodyBytes, {
-          emptyAsObject: isOperatorApi,
-          inflightBudget: c.get('deps').config.maxInflightBodyBytes,
-        })(c, next),
-  );
+  app.use('*', async (c, next) => {
+    if (isInboundWebhook(c.req.path)) return next();
+    const read = jsonBody(c.get('deps').config.maxBodyBytes, {
+      emptyAsObject: isOperatorApi,
+      inflightBudget: c.get('deps').config.maxInflightBodyBytes,
+    });
+    try {
+      return await read(c, next);
+    } catch (err) {
+      // Only the body reader's own refusals get here (route errors are answered inside).
+      // An authenticated caller's unreadable body is recorded; a capacity refusal costs nothing more.
+      if (err instanceof PlaidError && err.status < 500) await identifyFromHeaders(c);
+      throw err;
+    }
+  });
 
   app.route('/', healthRoutes);
   app.route('/', adminRoutes);

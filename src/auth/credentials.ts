@@ -143,6 +143,38 @@ export function authenticationFailed(
   return errors.invalidApiKeys();
 }
 
+/**
+ * For a request whose body could not be read (malformed, not an object, empty,
+ * too large): who sent it, from the headers alone, so the refusal is recorded
+ * against an authenticated caller instead of vanishing. The operator by its
+ * bearer key on /admin paths; a fintech or a partner by PLAID-CLIENT-ID and
+ * PLAID-SECRET (wrong keys are recorded as a failed authentication, as on any
+ * route). Without credentials in the headers nothing is recorded: anonymous
+ * junk does not grow the audit trail.
+ */
+export async function identifyFromHeaders(c: Context<AppEnv>): Promise<void> {
+  const audit = c.get('audit');
+  const key = bearerToken(c);
+  if (c.req.path.startsWith('/admin/')) {
+    if (key && timingSafeEqual(key, c.get('deps').config.adminKey)) {
+      Object.assign(audit, { enabled: true, action: 'operator.request', actorType: 'operator', actorId: 'operator' });
+    }
+    return;
+  }
+  const clientId = c.req.header('plaid-client-id');
+  const secret = c.req.header('plaid-secret');
+  if (!clientId || !secret) return;
+  audit.enabled = true;
+  const [fintech] = await c.get('deps').db.select({ id: fintechs.id }).from(fintechs).where(eq(fintechs.clientId, clientId)).limit(1);
+  const role: ClientRole = fintech ? 'fintech' : 'partner';
+  audit.action = `${role}.request`;
+  try {
+    await authenticateClient(c, role, { clientId, secret });
+  } catch {
+    // Recorded as a failed authentication by authenticateClient.
+  }
+}
+
 /** The operator: Bearer GATEWAY_ADMIN_KEY. */
 export function requireOperator(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

@@ -254,3 +254,39 @@ describe('bodies read before authentication are capped in total', () => {
     }
   });
 });
+
+describe('unreadable bodies from authenticated callers are recorded', () => {
+  it('malformed JSON, an array, an empty body and an oversize body from a partner or fintech with header keys each leave a record naming them', async () => {
+    const before = (await auditRows(stack)).length;
+    const bodies = ['{"processor_token":', '[1,2]', '', `{"x":"${'a'.repeat(1024 * 1024 + 10)}"}`];
+    const answers = [];
+    for (const [client, path] of [
+      [partner, '/processor/auth/get'],
+      [fintech, '/processor/token/permissions/get'],
+    ] as const) {
+      for (const rawBody of bodies) {
+        const res = await fetch(`${stack.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...plaidHeaders(client) },
+          body: rawBody,
+        });
+        answers.push({ status: res.status, body: await res.json(), client });
+      }
+    }
+    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 413, 400, 400, 400, 413]);
+    const records = (await auditRows(stack)).slice(before);
+    expect(records).toHaveLength(8);
+    for (const [i, record] of records.entries()) {
+      const who = answers[i]!.client;
+      expect(record).toMatchObject({ actor_id: who.id, decision: 'deny', request_id: answers[i]!.body.request_id });
+      expect(['INVALID_BODY']).toContain(record.reason);
+    }
+  });
+
+  it('the same without keys in the headers is answered and not recorded (anonymous junk does not grow the trail)', async () => {
+    const before = (await auditRows(stack)).length;
+    const res = await fetch(`${stack.url}/processor/auth/get`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[' });
+    expect(res.status).toBe(400);
+    expect((await auditRows(stack)).length).toBe(before);
+  });
+});
