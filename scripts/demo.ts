@@ -2,26 +2,49 @@
  * `npm run demo`: the whole flow, step by step, against a running gateway
  * (`npm start`) with the official `plaid` SDK.
  *
- *   GATEWAY_URL        default http://127.0.0.1:8787
- *   EMULATOR_URL       default http://127.0.0.1:8788
- *   GATEWAY_ADMIN_KEY  default: read from .data/dev-keys.json (written by `npm start`)
+ * It finds the gateway and the emulator where `npm start` puts them, from the
+ * same variables (see resolveDemoTargets):
+ *
+ *   GATEWAY_URL        else http://HOST:PORT (PORT default 8787; HOST when it is
+ *                      a specific address, else 127.0.0.1)
+ *   EMULATOR_URL       else PLAID_BASE_URL (the upstream `npm start` was given),
+ *                      else http://127.0.0.1:EMULATOR_PORT (default 8788)
+ *   GATEWAY_ADMIN_KEY  default: read from the development keys `npm start` wrote
+ *                      (DEV_KEYS_FILE, else .data/dev-keys.json beside PGLITE_DATA_DIR)
  *   EMULATOR_CLIENTS   Plaid keys the emulator accepts; the demo uses the first pair
  *                      (default: the emulator's demo pair)
+ *
+ * When either cannot be reached it stops before changing anything and says
+ * which URL it tried, where that URL came from and what to set.
  *
  * It prints what each principal does and what comes back. It never prints the
  * admin key, the Plaid secret or the raw processor token; the gateway secrets it
  * creates are shown shortened.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Configuration, PlaidApi } from 'plaid';
+import { EnvSchema } from '../src/config';
 import { DEMO_CLIENT, parseEmulatorClients } from '../src/emulator/app';
+import { devKeysFile } from '../src/node/dev-keys';
+
+/** Where the demo looks for the gateway and the emulator, and which setting each address comes from. */
+export interface DemoTargets {
+  gatewayUrl: string;
+  emulatorUrl: string;
+  /** e.g. "GATEWAY_URL", "PORT=9000", "the default port 8787 (PORT is not set)". */
+  gatewayFrom: string;
+  emulatorFrom: string;
+}
 
 export interface DemoOptions {
   gatewayUrl: string;
   emulatorUrl: string;
-  adminKey: string;
+  /** Named in the message when an address cannot be reached (see DemoTargets). */
+  gatewayFrom?: string;
+  emulatorFrom?: string;
+  /** The operator key, or a function that reads it once both services answer. */
+  adminKey: string | (() => string);
   plaid: { clientId: string; secret: string };
   /** Where lines go (console.log by default). */
   print?: (line: string) => void;
@@ -39,7 +62,137 @@ interface HttpAnswer {
   body: any;
 }
 
-class DemoFailure extends Error {}
+/** A failure the demo explains itself: main prints the message alone, no stack. */
+export class DemoFailure extends Error {}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+/**
+ * The gateway's and the emulator's URLs as `npm start` configured them, from
+ * the same variables and with the same defaults and validation (EnvSchema):
+ * GATEWAY_URL and EMULATOR_URL win; otherwise the gateway is on PORT (on HOST
+ * when `npm start` was bound to one address, else loopback) and the emulator
+ * is PLAID_BASE_URL when set, else loopback on EMULATOR_PORT (where `npm start`
+ * runs it). Throws DemoFailure naming the variable when one is unusable.
+ */
+export function resolveDemoTargets(env: Record<string, string | undefined>): DemoTargets {
+  const set = (name: string) => (env[name] !== undefined && env[name] !== '' ? env[name] : undefined);
+  const url = (name: string, value: string) => {
+    try {
+      const parsed = new URL(value);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http');
+      return value.replace(/\/+$/, '');
+    } catch {
+      throw new DemoFailure(`${name} must be an http(s) URL such as http://127.0.0.1:8787 (it is "${value}")`);
+    }
+  };
+  // Parsed exactly as `npm start` parses it (an empty PORT is 0 there too).
+  const port = (name: 'PORT' | 'EMULATOR_PORT', overrideName: string): { port: number; from: string } => {
+    const parsed = EnvSchema.shape[name].safeParse(env[name]);
+    if (!parsed.success) {
+      throw new DemoFailure(`${name} must be a port number, 0-65535 (it is "${env[name]}"), or set ${overrideName}`);
+    }
+    if (parsed.data === 0) {
+      throw new DemoFailure(
+        `${name}=0 lets \`npm start\` pick a free port, which the demo cannot know: set ${overrideName} to the address \`npm start\` printed`,
+      );
+    }
+    const from = env[name] !== undefined ? `${name}=${parsed.data}` : `the default port ${parsed.data} (${name} is not set)`;
+    return { port: parsed.data, from };
+  };
+
+  let gatewayUrl: string;
+  let gatewayFrom: string;
+  if (set('GATEWAY_URL')) {
+    gatewayUrl = url('GATEWAY_URL', set('GATEWAY_URL')!);
+    gatewayFrom = 'GATEWAY_URL';
+  } else {
+    const p = port('PORT', 'GATEWAY_URL');
+    const host = set('HOST');
+    const specific = host !== undefined && !WILDCARD_HOSTS.has(host);
+    const hostPart = !specific ? '127.0.0.1' : host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    gatewayUrl = url('HOST', `http://${hostPart}:${p.port}`);
+    gatewayFrom = specific ? `HOST=${host} and ${p.from}` : p.from;
+  }
+
+  let emulatorUrl: string;
+  let emulatorFrom: string;
+  if (set('EMULATOR_URL')) {
+    emulatorUrl = url('EMULATOR_URL', set('EMULATOR_URL')!);
+    emulatorFrom = 'EMULATOR_URL';
+  } else if (set('PLAID_BASE_URL')) {
+    emulatorUrl = url('PLAID_BASE_URL', set('PLAID_BASE_URL')!);
+    emulatorFrom = 'PLAID_BASE_URL (the upstream `npm start` was given)';
+  } else {
+    // `npm start` binds its emulator to loopback whatever HOST is.
+    const p = port('EMULATOR_PORT', 'EMULATOR_URL');
+    emulatorUrl = `http://127.0.0.1:${p.port}`;
+    emulatorFrom = p.from;
+  }
+  return { gatewayUrl, emulatorUrl, gatewayFrom, emulatorFrom };
+}
+
+/** Why a URL could not be fetched, in a few words (the error code when there is one). */
+function connectionProblem(err: unknown): string {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'no answer within 5 s';
+  type Cause = { code?: string; message?: string; errors?: Cause[] };
+  const cause = (err as { cause?: Cause })?.cause;
+  // A name with several addresses (localhost: ::1 and 127.0.0.1) fails with one error per address.
+  const code = cause?.code ?? cause?.errors?.find((e) => e.code)?.code;
+  if (code === 'ECONNREFUSED') return 'connection refused: nothing listens there';
+  if (code) return code;
+  return cause?.message ?? (err instanceof Error ? err.message : String(err));
+}
+
+/** GET url: its status, or why nothing answered. */
+async function probe(url: string): Promise<{ status: number } | { problem: string }> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    await res.body?.cancel();
+    return { status: res.status };
+  } catch (err) {
+    return { problem: connectionProblem(err) };
+  }
+}
+
+/**
+ * Both services answer (any HTTP answer from the emulator; GET /health 200 from
+ * the gateway), or a DemoFailure saying which URL was tried, where it came
+ * from, and what to set.
+ */
+export async function checkTargets(targets: DemoTargets): Promise<void> {
+  const health = await probe(`${targets.gatewayUrl}/health`);
+  if ('problem' in health) {
+    throw new DemoFailure(
+      [
+        `cannot reach the gateway at ${targets.gatewayUrl} (${health.problem}).`,
+        `  That address comes from ${targets.gatewayFrom}.`,
+        targets.gatewayFrom === 'GATEWAY_URL'
+          ? '  Start the gateway (`npm start`), or set GATEWAY_URL to the address it listens on.'
+          : '  Start the gateway with `npm start` and run the demo with the same PORT (and HOST), or set GATEWAY_URL to the address it listens on.',
+      ].join('\n'),
+    );
+  }
+  if (health.status !== 200) {
+    throw new DemoFailure(
+      [
+        `something answers at ${targets.gatewayUrl}, but not the gateway (GET /health answered HTTP ${health.status}).`,
+        `  That address comes from ${targets.gatewayFrom}; set GATEWAY_URL (or PORT) to where \`npm start\` listens.`,
+      ].join('\n'),
+    );
+  }
+  const emulator = await probe(targets.emulatorUrl);
+  if ('problem' in emulator) {
+    throw new DemoFailure(
+      [
+        `cannot reach the Plaid emulator at ${targets.emulatorUrl} (${emulator.problem}).`,
+        `  That address comes from ${targets.emulatorFrom}.`,
+        '  `npm start` runs the emulator on EMULATOR_PORT when PLAID_ENV=emulator and PLAID_BASE_URL is not set:',
+        '  run the demo with the same EMULATOR_PORT (or PLAID_BASE_URL), or set EMULATOR_URL.',
+      ].join('\n'),
+    );
+  }
+}
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const short = (secret: string) => `${secret.slice(0, 6)}…(${secret.length} chars)`;
@@ -93,19 +246,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const plaidError = (r: { ok: false; status: number; error: any }) =>
     `HTTP ${r.status} ${r.error?.error_type}/${r.error?.error_code}`;
 
-  // 0. Is everything up?
+  // 0. Is everything up? Nothing is created unless both answer.
   step('0. The gateway and the Plaid emulator are up');
-  const health = await fetch(`${gateway}/health`).then(
-    (r) => r.status,
-    () => 0,
-  );
-  if (health !== 200) throw new DemoFailure(`no gateway at ${gateway} (start it with \`npm start\`)`);
+  await checkTargets({
+    gatewayUrl: gateway,
+    emulatorUrl: emulator,
+    gatewayFrom: options.gatewayFrom ?? 'the gatewayUrl option',
+    emulatorFrom: options.emulatorFrom ?? 'the emulatorUrl option',
+  });
   say(`gateway  ${gateway}  (GET /health: 200)`);
   say(`emulator ${emulator}  (Plaid keys: client_id ${options.plaid.clientId})`);
+  const adminKey = typeof options.adminKey === 'function' ? options.adminKey() : options.adminKey;
 
   // 1. Operator: a partner (with its Plaid keys) and a fintech.
   step('1. The operator creates a payment partner and a fintech');
-  const admin = { authorization: `Bearer ${options.adminKey}` };
+  const admin = { authorization: `Bearer ${adminKey}` };
   const partner = expectStatus(
     'POST /admin/partners',
     await http(
@@ -247,11 +402,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   return { partnerId: partner.partner_id, fintechId: fintech.fintech_id, checks };
 }
 
-/** The admin key: GATEWAY_ADMIN_KEY, else the development keys `npm start` wrote. */
+/** The admin key: GATEWAY_ADMIN_KEY, else the development keys `npm start` wrote (the file it uses). */
 function adminKeyFromEnvironment(): string {
   if (process.env.GATEWAY_ADMIN_KEY) return process.env.GATEWAY_ADMIN_KEY;
-  const dataDir = process.env.PGLITE_DATA_DIR ?? '.data/pglite';
-  const file = process.env.DEV_KEYS_FILE ?? join(dataDir, '..', 'dev-keys.json');
+  const dataDir = EnvSchema.shape.PGLITE_DATA_DIR.parse(process.env.PGLITE_DATA_DIR);
+  const file = devKeysFile(process.env, dataDir);
   if (existsSync(file)) {
     const keys = JSON.parse(readFileSync(file, 'utf8')) as { adminKey?: string };
     if (keys.adminKey) return keys.adminKey;
@@ -261,12 +416,8 @@ function adminKeyFromEnvironment(): string {
 
 async function main() {
   const plaid = process.env.EMULATOR_CLIENTS ? parseEmulatorClients(process.env.EMULATOR_CLIENTS)[0]! : DEMO_CLIENT;
-  const result = await runDemo({
-    gatewayUrl: process.env.GATEWAY_URL ?? 'http://127.0.0.1:8787',
-    emulatorUrl: process.env.EMULATOR_URL ?? 'http://127.0.0.1:8788',
-    adminKey: adminKeyFromEnvironment(),
-    plaid,
-  });
+  const targets = resolveDemoTargets(process.env);
+  const result = await runDemo({ ...targets, adminKey: adminKeyFromEnvironment, plaid });
   process.exitCode = result.checks.every((c) => c.ok) ? 0 : 1;
 }
 
