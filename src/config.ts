@@ -62,6 +62,9 @@ export const EnvSchema = z.object({
   /** Node server: time a client has to send its headers, and its whole request. */
   SERVER_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(10_000),
   SERVER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /** Failed authentications allowed per minute per presented client_id and per address (then 429). */
+  AUTH_FAILURE_LIMIT_PER_CLIENT_ID: z.coerce.number().int().min(1).default(20),
+  AUTH_FAILURE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
   /** Node: peers whose forwarding headers (cf-connecting-ip, X-Forwarded-For) are believed for client addresses. */
   TRUSTED_PROXIES: z.preprocess(emptyAsUndefined, z.string().optional()),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info')),
@@ -109,6 +112,8 @@ export interface GatewayConfig {
     pollMs: number;
     timeoutMs: number;
   };
+  /** See src/auth/failures.ts. */
+  authFailureLimits: { perClientId: number; perAddress: number };
   /** Node server: bounds on slow clients (see src/node/serve.ts). */
   server: { headersTimeoutMs: number; requestTimeoutMs: number };
   /** Node: proxies whose forwarding headers name the client (see src/lib/client-address.ts). */
@@ -233,6 +238,7 @@ export function buildConfig(env: Env, devKeys?: { adminKey: string; encryptionKe
       pollMs: env.WEBHOOK_DELIVERY_POLL_MS,
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
     },
+    authFailureLimits: { perClientId: env.AUTH_FAILURE_LIMIT_PER_CLIENT_ID, perAddress: env.AUTH_FAILURE_LIMIT_PER_ADDRESS },
     server: { headersTimeoutMs: env.SERVER_HEADERS_TIMEOUT_MS, requestTimeoutMs: env.SERVER_REQUEST_TIMEOUT_MS },
     trustedProxies,
     logLevel: env.LOG_LEVEL,

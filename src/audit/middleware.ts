@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv } from '../context';
 import { appendInTransaction } from './postgres-writer';
+import { throttleFailedAuthentication } from '../auth/failures';
 import { clientAddress } from '../lib/client-address';
 import { PlaidError, errors } from '../plaid/errors';
 import type { AuditRecordInput } from './writer';
@@ -21,6 +22,7 @@ export function auditTrail(): MiddlewareHandler<AppEnv> {
     c.set('audit', { enabled: false, action: 'request', actorType: 'anonymous' });
     await next();
     const draft = c.get('audit');
+    if (draft.action === 'auth.failed') await throttleFailedAuthentication(c, clientIp(c));
     if (!draft.enabled) return;
     const record = buildRecord(c);
     try {

@@ -290,3 +290,54 @@ describe('unreadable bodies from authenticated callers are recorded', () => {
     expect((await auditRows(stack)).length).toBe(before);
   });
 });
+
+describe('failed authentications are throttled', () => {
+  it('per client_id: past the limit a failure answers 429 and the trail holds limit + 1 records, not one per attempt; the right keys still work', async () => {
+    const world = await startFintechWorld({ env: { AUTH_FAILURE_LIMIT_PER_CLIENT_ID: '5' } });
+    try {
+      const { gatewayToken } = await importApi(world.stack, world.fintech, world.partner.id);
+      const before = (await auditRows(world.stack)).length;
+      const statuses: number[] = [];
+      let last;
+      for (let i = 0; i < 30; i++) {
+        last = await call(world.stack.app, 'POST', '/processor/auth/get', {
+          body: { processor_token: gatewayToken },
+          headers: plaidHeaders({ clientId: world.partner.clientId, secret: `wrong-secret-${i}-000000000000000000` }),
+        });
+        statuses.push(last.status);
+      }
+      expect(statuses).toEqual([...Array(5).fill(400), ...Array(25).fill(429)]);
+      expectPlaidError(last!.body, { error_type: 'RATE_LIMIT_EXCEEDED', error_code: 'RATE_LIMIT' });
+      expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+      const records = (await auditRows(world.stack)).slice(before);
+      expect(records.map((r) => r.action)).toEqual([...Array(5).fill('auth.failed'), 'auth.throttled']);
+      expect(records[5]).toMatchObject({ decision: 'deny', http_status: 429, details: { scope: 'client_id', failures: 6 } });
+
+      // The partner with its right keys is not locked out by failures in its name.
+      const ok = await call(world.stack.app, 'POST', '/processor/auth/get', {
+        body: { processor_token: gatewayToken },
+        headers: plaidHeaders(world.partner),
+      });
+      expect(ok.status).toBe(200);
+    } finally {
+      await world.stack.close();
+    }
+  });
+
+  it('per address: wrong operator keys from one address are throttled too', async () => {
+    const limited = await startTestStack({ http: true, env: { AUTH_FAILURE_LIMIT_PER_ADDRESS: '10' } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        const res = await fetch(`${limited.url}/admin/partners`, { headers: bearer(`wrong-admin-key-${i}-0000000000000000`) });
+        statuses.push(res.status);
+        await res.body?.cancel();
+      }
+      expect(statuses).toEqual([...Array(10).fill(400), ...Array(5).fill(429)]);
+      const good = await fetch(`${limited.url}/admin/partners`, { headers: bearer(limited.adminKey) });
+      expect(good.status).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+});

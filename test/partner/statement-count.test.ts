@@ -61,13 +61,13 @@ async function counted<T>(call: () => Promise<T>): Promise<{ result: T; statemen
   return { result, statements: counter.statements(), roundTrips: counter.roundTrips() };
 }
 
-function expectCheap(measured: { statements: string[]; roundTrips: number }) {
+function expectCheap(measured: { statements: string[]; roundTrips: number }, extra = 0) {
   const listing = measured.statements.map((sql, i) => `  ${i + 1}. ${sql.replace(/\s+/g, ' ').trim()}`).join('\n');
   const message = `${measured.statements.length} statements, ${measured.roundTrips} round trips:\n${listing}`;
   // Shown on success too: the current cost, for whoever tightens or reads it.
   console.info(`[statement-count] ${expect.getState().currentTestName}: ${message}`);
-  expect(measured.statements.length, message).toBeLessThanOrEqual(MAX_STATEMENTS);
-  expect(measured.roundTrips, message).toBeLessThanOrEqual(MAX_ROUND_TRIPS);
+  expect(measured.statements.length, message).toBeLessThanOrEqual(MAX_STATEMENTS + extra);
+  expect(measured.roundTrips, message).toBeLessThanOrEqual(MAX_ROUND_TRIPS + extra);
 }
 
 const authGet = (p: { clientId: string; secret: string }, processorToken: string) =>
@@ -106,12 +106,13 @@ describe('database statements of one warm partner call (Node)', () => {
     expectCheap(measured);
   });
 
-  it('a call with a wrong partner secret (INVALID_API_KEYS)', async () => {
+  it('a call with a wrong partner secret (INVALID_API_KEYS): one more, the failure count that throttles brute force', async () => {
     const token = await importToken(stack, { partner, fintech });
     const wrong = { clientId: partner.clientId, secret: `${partner.secret.slice(0, -4)}xxxx` };
     expect((await authGet(wrong, token.gatewayToken)).body.error_code).toBe('INVALID_API_KEYS');
     const measured = await counted(() => authGet(wrong, token.gatewayToken));
     expect(measured.result.body.error_code).toBe('INVALID_API_KEYS');
-    expectCheap(measured);
+    // Failed authentications are counted (src/auth/failures.ts); calls with the right keys never pay it.
+    expectCheap(measured, 1);
   });
 });

@@ -1,0 +1,95 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../context';
+import type { Database } from '../db/database';
+import { statement, type Statement } from '../db/statement';
+import { PlaidError } from '../plaid/errors';
+import { plaidCredentials } from './credentials';
+
+/**
+ * Throttling of failed authentications, per presented client_id and per
+ * client address, in fixed one-minute windows counted in Postgres (shared by
+ * every instance).
+ *
+ * - Only failures count, and only failures are refused: a client presenting
+ *   the right keys is never throttled, so nobody can lock a partner out by
+ *   failing in its name.
+ * - Past the limit a failure answers 429 (Plaid's RATE_LIMIT_EXCEEDED shape,
+ *   with Retry-After) instead of INVALID_API_KEYS.
+ * - The audit trail gets each failure up to the limit, then one
+ *   `auth.throttled` record for the rest of the window (with the count so far),
+ *   then nothing until the window ends: a client failing 400 times a second
+ *   adds at most limit + 1 records a minute per client id and per address,
+ *   not 24,000.
+ */
+
+export const AUTH_FAILURE_WINDOW_SECONDS = 60;
+
+export interface AuthFailureLimits {
+  perClientId: number;
+  perAddress: number;
+}
+
+/** One fixed statement (prepared once per connection): counts a failure in each bucket. */
+const COUNT_FAILURE = `insert into rate_limit_counters as r (key, window_start, count, expires_at)
+  select k, $2::bigint, 1, to_timestamp($3::double precision) from jsonb_array_elements_text($1::text::jsonb) as k
+  on conflict (key, window_start) do update set count = r.count + 1
+  returning r.key, r.count`;
+const statements = new WeakMap<Database, Statement>();
+function countStatement(db: Database): Statement {
+  let prepared = statements.get(db);
+  if (!prepared) statements.set(db, (prepared = statement(db, COUNT_FAILURE)));
+  return prepared;
+}
+
+export async function throttleFailedAuthentication(c: Context<AppEnv>, clientIp: string | null): Promise<void> {
+  const deps = c.get('deps');
+  const limits = deps.config.authFailureLimits;
+  const { clientId } = await plaidCredentials(c).catch(() => ({ clientId: undefined }));
+  const buckets: Array<{ scope: 'client_id' | 'address'; key: string; limit: number }> = [];
+  if (clientId) buckets.push({ scope: 'client_id', key: `af:c:${clientId.slice(0, 128)}`, limit: limits.perClientId });
+  if (clientIp) buckets.push({ scope: 'address', key: `af:a:${clientIp}`, limit: limits.perAddress });
+  if (buckets.length === 0) return;
+
+  const now = deps.clock().getTime();
+  const windowMs = AUTH_FAILURE_WINDOW_SECONDS * 1000;
+  const windowStart = Math.floor(now / windowMs) * windowMs;
+  let counts: Array<{ key: string; count: number }>;
+  try {
+    counts = (await countStatement(deps.db)(
+      [JSON.stringify(buckets.map((b) => b.key)), windowStart, (windowStart + 2 * windowMs) / 1000],
+      deps.config.databaseTimeoutMs,
+    )) as Array<{ key: string; count: number }>;
+  } catch {
+    // Counting failures is a safeguard; the failure itself is answered either way.
+    return;
+  }
+  const over = buckets
+    .map((b) => ({ ...b, count: Number(counts.find((r) => r.key === b.key)?.count ?? 0) }))
+    .filter((b) => b.count > b.limit);
+  if (over.length === 0) return;
+
+  const audit = c.get('audit');
+  const first = over.find((b) => b.count === b.limit + 1);
+  if (first) {
+    audit.action = 'auth.throttled';
+    audit.reason = 'too_many_failed_authentications';
+    audit.details = { ...audit.details, scope: first.scope, failures: first.count, window_seconds: AUTH_FAILURE_WINDOW_SECONDS };
+  } else {
+    audit.enabled = false;
+  }
+  const retryAfter = Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000));
+  const error = new PlaidError({
+    type: 'RATE_LIMIT_EXCEEDED',
+    code: 'RATE_LIMIT',
+    message: `too many failed authentications; retry after ${retryAfter} seconds with valid keys`,
+    status: 429,
+    headers: { 'retry-after': String(retryAfter) },
+  });
+  c.set('errorCode', error.code);
+  await c.res.body?.cancel().catch(() => {});
+  c.res = undefined as unknown as Response;
+  c.res = new Response(JSON.stringify(error.toBody(c.get('requestId'))), {
+    status: 429,
+    headers: { 'content-type': 'application/json; charset=UTF-8', 'retry-after': String(retryAfter) },
+  });
+}
