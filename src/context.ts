@@ -26,6 +26,11 @@ export interface AppDeps {
   keyring: import('./tenancy/crypto').Keyring;
   /** Logs operational events (never secrets, tokens or account data). */
   log: Logger;
+  /**
+   * Counters and histograms for operators (Node: prom-client, served at GET
+   * /metrics; see src/metrics/). Absent on Workers: every call site skips it.
+   */
+  metrics?: import('./metrics').GatewayMetrics;
 }
 
 export interface WebhookRuntime {

@@ -34,6 +34,8 @@ import { sql } from 'drizzle-orm';
 import type { Database, Transaction } from '../db/database';
 import { statement, type Statement } from '../db/statement';
 import { Batcher } from '../lib/batcher';
+import type { GatewayMetrics } from '../metrics';
+import { databaseFailureKind } from '../metrics/database-errors';
 import { canonicalInstant, canonicalTail, type ChainRecord } from './canonical';
 import { cleanText, scrubDetails, scrubId, scrubPath, scrubText } from './scrub';
 import type { AuditRecordInput, AuditSink } from './writer';
@@ -51,6 +53,8 @@ export interface AuditWriterOptions {
   maxBatch?: number;
   /** Lock wait / statement bound in ms (default 5000). */
   timeoutMs?: number;
+  /** Times each statement and counts its records (Node; absent on Workers). */
+  metrics?: Pick<GatewayMetrics, 'auditAppend' | 'databaseError'>;
 }
 
 type PreparedRecord = Omit<ChainRecord, 'seq'> & { intent?: 'release' | 'claim' };
@@ -59,9 +63,11 @@ export class PostgresAuditWriter implements AuditSink {
   private readonly batcher: Batcher<PreparedRecord, void>;
   private readonly append_: Statement;
   private readonly timeoutMs: number;
+  private readonly metrics: AuditWriterOptions['metrics'];
 
   constructor(db: Database, options: AuditWriterOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.metrics = options.metrics;
     this.append_ = statement(db, 'select gw_audit_append($1::text::jsonb, $2::int) as r');
     this.batcher = new Batcher((records) => this.writeBatch(records), {
       enabled: options.groupCommit ?? true,
@@ -86,7 +92,19 @@ export class PostgresAuditWriter implements AuditSink {
   }
 
   private async writeBatch(records: PreparedRecord[]): Promise<void[]> {
-    await this.append_([appendPayload(records), this.timeoutMs], this.timeoutMs + CANCEL_SLACK_MS);
+    const metrics = this.metrics;
+    const started = metrics ? performance.now() : 0;
+    try {
+      await this.append_([appendPayload(records), this.timeoutMs], this.timeoutMs + CANCEL_SLACK_MS);
+    } catch (err) {
+      if (metrics) {
+        metrics.auditAppend(records.length, (performance.now() - started) / 1000, false);
+        // Every record of the batch fails with it.
+        metrics.databaseError('audit_append', databaseFailureKind(err) ?? 'query', records.length);
+      }
+      throw err;
+    }
+    metrics?.auditAppend(records.length, (performance.now() - started) / 1000, true);
     return records.map(() => undefined);
   }
 }

@@ -8,6 +8,7 @@ import { openPglite } from '../db/pglite';
 import { openPostgres } from '../db/postgres';
 import { runMigrations } from '../db/migrate';
 import { createLogger } from '../lib/logger';
+import { createPrometheusMetrics } from '../metrics/prometheus';
 import { createNodeUpstream } from '../upstream/node';
 import { createAdmissions } from '../tenancy/admission';
 import { Keyring } from '../tenancy/crypto';
@@ -43,18 +44,22 @@ export function buildNodeDeps(
 ): AppDeps {
   const log: Logger = overrides.log ?? createLogger(config.logLevel);
   if (!config.plaidBaseUrl) throw new Error('plaidBaseUrl is not set (start the emulator or set PLAID_BASE_URL)');
+  // Served at GET /metrics (src/metrics/); `metrics: undefined` in overrides turns them off.
+  const metrics = 'metrics' in overrides ? overrides.metrics : createPrometheusMetrics();
   const upstream =
-    overrides.upstream ?? createNodeUpstream({ baseUrl: config.plaidBaseUrl, timeoutMs: config.upstreamTimeoutMs, log });
+    overrides.upstream ??
+    createNodeUpstream({ baseUrl: config.plaidBaseUrl, timeoutMs: config.upstreamTimeoutMs, log, metrics });
   const deps: AppDeps = {
     config,
     db: handle.db,
     clock: () => new Date(),
     upstream,
-    audit: withIntentSweep(config, handle, createAuditWriter(handle.db, { timeoutMs: config.databaseTimeoutMs }), log),
+    audit: withIntentSweep(config, handle, createAuditWriter(handle.db, { timeoutMs: config.databaseTimeoutMs, metrics }), log),
     admissions: createAdmissions(handle.db, { batch: true, timeoutMs: config.databaseTimeoutMs, log }),
     keyring: new Keyring(config.encryptionKeys),
     webhooks: undefined as unknown as AppDeps['webhooks'],
     log,
+    metrics,
     ...overrides,
   };
   if (!overrides.webhooks) {

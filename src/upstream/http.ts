@@ -1,4 +1,5 @@
 import type { Logger } from '../context';
+import type { GatewayMetrics, UpstreamOutcome } from '../metrics';
 import { isPlaidErrorBody } from '../plaid/errors';
 import type { PlaidCredentials, PlaidUpstream, UpstreamResponse } from './client';
 import { UpstreamFailure, upstreamFailures } from './errors';
@@ -57,6 +58,8 @@ export interface HttpUpstreamOptions {
   transport?: UpstreamTransport;
   log?: Logger;
   userAgent?: string;
+  /** Times every call by endpoint and outcome (Node; absent on Workers). */
+  metrics?: Pick<GatewayMetrics, 'upstreamCall'>;
 }
 
 export const PLAID_VERSION = '2020-09-14';
@@ -83,6 +86,7 @@ export function createHttpUpstream(options: HttpUpstreamOptions): PlaidUpstream 
   const base = options.baseUrl.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs;
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
+  const metrics = options.metrics;
 
   return {
     async call(path, body, credentials: PlaidCredentials, callOptions = {}): Promise<UpstreamResponse> {
@@ -103,6 +107,8 @@ export function createHttpUpstream(options: HttpUpstreamOptions): PlaidUpstream 
       // One deadline for the whole call, retry included.
       const deadline = new AbortController();
       const timer = setTimeout(() => deadline.abort(new TimeoutSignal()), timeoutMs);
+      const started = metrics ? performance.now() : 0;
+      let outcome: UpstreamOutcome = 'error';
       let attempts = 0;
       try {
         for (;;) {
@@ -131,15 +137,19 @@ export function createHttpUpstream(options: HttpUpstreamOptions): PlaidUpstream 
             // The answer had started: it may have been acted on, so no retry.
             throw upstreamFailures.network(attempts, `${errorCode(err)} while reading the answer`);
           }
-          return interpret(res.status, text, attempts, res.header('retry-after'));
+          const answer = interpret(res.status, text, attempts, res.header('retry-after'));
+          outcome = answerOutcome(answer.status);
+          return answer;
         }
       } catch (err) {
         if (err instanceof UpstreamFailure) {
+          outcome = err.kind;
           options.log?.warn('upstream call failed', { path, kind: err.kind, attempts: err.attempts, status: err.upstreamStatus });
         }
         throw err;
       } finally {
         clearTimeout(timer);
+        metrics?.upstreamCall(path, outcome, (performance.now() - started) / 1000);
       }
     },
     async close() {
@@ -165,6 +175,13 @@ function interpret(status: number, text: string, attempts: number, retryAfter: s
   const body = parsed as Record<string, unknown>;
   const requestId = typeof body.request_id === 'string' ? body.request_id : null;
   return { status, body, plaidRequestId: requestId, retryAfter: status === 429 ? retryAfter : null };
+}
+
+/** The metrics outcome of an answer interpret() accepted (2xx, or an error status with Plaid's error body). */
+function answerOutcome(status: number): UpstreamOutcome {
+  if (status < 300) return 'ok';
+  if (status === 429) return 'plaid_rate_limited';
+  return status >= 500 ? 'plaid_server_error' : 'plaid_error';
 }
 
 /** The reason our deadline aborts with (distinguishable from a caller's abort). */

@@ -56,7 +56,7 @@ export function fetchTransport(fetchImpl: typeof fetch = fetch): WebhookTranspor
 export const DELIVERY_BATCH = 20;
 const USER_AGENT = 'plaid-processor-gateway-webhooks/1';
 
-type Deps = Pick<AppDeps, 'db' | 'keyring' | 'audit' | 'config' | 'clock' | 'log' | 'webhooks'>;
+type Deps = Pick<AppDeps, 'db' | 'keyring' | 'audit' | 'config' | 'clock' | 'log' | 'webhooks' | 'metrics'>;
 
 export interface DrainResult {
   attempted: number;
@@ -108,9 +108,11 @@ async function attempt(
   } catch (err) {
     // Not settled: the lease runs out and the delivery is attempted (and recorded) again.
     deps.log.error('webhook attempt could not be recorded', { delivery_id: delivery.id, error: errorName(err) });
+    deps.metrics?.webhookDelivery('retry');
     return { kind: 'retry', statusCode: null, error: 'audit_unavailable', delayMs: deps.config.webhooks.timeoutMs + 20_000 };
   }
   await settleDelivery(deps.db, delivery, outcome);
+  deps.metrics?.webhookDelivery(outcome.kind);
   return outcome;
 }
 

@@ -238,8 +238,10 @@ async function admit(
   }
   for (const [name, value] of Object.entries(admission.limit.headers)) c.header(name, value);
   if (admission.outcome === 'rate_limited') {
+    const scope = admission.limit.scope ?? 'partner';
     audit.decision = 'deny';
-    audit.reason = `rate_limited_${admission.limit.scope ?? 'partner'}`;
+    audit.reason = `rate_limited_${scope}`;
+    deps.metrics?.rateLimited(scope, spec.path);
     throw rateLimitError(admission.limit);
   }
   return admission;
