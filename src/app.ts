@@ -6,6 +6,7 @@ import { identifyFromHeaders } from './auth/credentials';
 import type { AppDeps, AppEnv } from './context';
 import { createRouter } from './lib/create-router';
 import { requestId as newRequestId } from './lib/ids';
+import { metricsRoutes, requestMetrics } from './metrics/http';
 import { jsonBody } from './middleware/json-body';
 import { PlaidError, errors } from './plaid/errors';
 import { adminRoutes } from './routes/admin';
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps | ((c: Context<AppEnv>) => AppDeps)) {
     c.header('x-request-id', c.get('requestId'));
     securityHeaders(c.res.headers);
   });
+  app.use('*', requestMetrics());
   // Path ids and query filters reach SQL as text, which cannot hold NUL: refuse it here, once.
   app.use('*', async (c, next) => {
     if (/%00|\u0000/i.test(c.req.url)) throw errors.invalidField('the request URL must not contain NUL (%00) characters');
@@ -61,6 +63,7 @@ export function createApp(deps: AppDeps | ((c: Context<AppEnv>) => AppDeps)) {
   });
 
   app.route('/', healthRoutes);
+  app.route('/', metricsRoutes);
   app.route('/', adminRoutes);
   app.route('/', fintechRoutes);
   app.route('/', webhookRoutes);
