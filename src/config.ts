@@ -62,6 +62,8 @@ export const EnvSchema = z.object({
   /** Node server: time a client has to send its headers, and its whole request. */
   SERVER_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(10_000),
   SERVER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /** Full audit-chain walks (GET /audit/verify?full=true) each reader may start per minute. */
+  AUDIT_FULL_VERIFY_PER_MINUTE: z.coerce.number().int().min(1).default(2),
   /** Failed authentications allowed per minute per presented client_id and per address (then 429). */
   AUTH_FAILURE_LIMIT_PER_CLIENT_ID: z.coerce.number().int().min(1).default(20),
   AUTH_FAILURE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
@@ -112,6 +114,7 @@ export interface GatewayConfig {
     pollMs: number;
     timeoutMs: number;
   };
+  auditFullVerifyPerMinute: number;
   /** See src/auth/failures.ts. */
   authFailureLimits: { perClientId: number; perAddress: number };
   /** Node server: bounds on slow clients (see src/node/serve.ts). */
@@ -238,6 +241,7 @@ export function buildConfig(env: Env, devKeys?: { adminKey: string; encryptionKe
       pollMs: env.WEBHOOK_DELIVERY_POLL_MS,
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
     },
+    auditFullVerifyPerMinute: env.AUDIT_FULL_VERIFY_PER_MINUTE,
     authFailureLimits: { perClientId: env.AUTH_FAILURE_LIMIT_PER_CLIENT_ID, perAddress: env.AUTH_FAILURE_LIMIT_PER_ADDRESS },
     server: { headersTimeoutMs: env.SERVER_HEADERS_TIMEOUT_MS, requestTimeoutMs: env.SERVER_REQUEST_TIMEOUT_MS },
     trustedProxies,

@@ -8,6 +8,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Database, type Transaction } from '../db/database';
+import { TOKEN_DENIAL_REASONS } from '../tenancy/admission';
 import { OCCURRED_AT_SQL, type StoredRecord } from './canonical';
 
 export type Decision = 'allow' | 'deny' | 'error';
@@ -23,6 +24,29 @@ export interface AuditFilters {
   from?: string;
   /** Exclusive upper bound on occurred_at (ISO). */
   to?: string;
+  /**
+   * A partner-scoped reader: reasons are shown as the partner was answered,
+   * so every token reason reads `invalid_processor_token` (see reasonColumn).
+   */
+  partnerView?: boolean;
+}
+
+/** What a partner-scoped reader sees in place of each token reason. */
+export const PARTNER_VIEW_TOKEN_REASON = 'invalid_processor_token';
+
+/**
+ * The `reason` column as the reader may see it. For a partner-scoped reader,
+ * the token reasons (which tell another partner's token from an unknown one,
+ * an existence oracle the partner API itself never gives) all read
+ * `invalid_processor_token`, what the partner was answered. Those records then
+ * no longer re-hash from this view; the server still verifies the chain.
+ */
+export function reasonColumn(f: Pick<AuditFilters, 'partnerView'>): SQL {
+  if (!f.partnerView) return sql`reason`;
+  return sql`(case when reason in (${sql.join(
+    TOKEN_DENIAL_REASONS.map((r) => sql`${r}`),
+    sql`, `,
+  )}) then ${PARTNER_VIEW_TOKEN_REASON} else reason end)`;
 }
 
 export type Order = 'asc' | 'desc';
@@ -37,8 +61,8 @@ export interface PageOptions {
   limit: number;
 }
 
-const SELECT_COLUMNS = sql`seq::text as seq, ${OCCURRED_AT_SQL} as occurred_at, request_id, actor_type, actor_id,
-  partner_id, fintech_id, token_id, action, method, endpoint, product, decision, reason, http_status,
+const selectColumns = (f: AuditFilters) => sql`seq::text as seq, ${OCCURRED_AT_SQL} as occurred_at, request_id, actor_type, actor_id,
+  partner_id, fintech_id, token_id, action, method, endpoint, product, decision, ${reasonColumn(f)} as reason, http_status,
   plaid_request_id, plaid_status, latency_ms, client_ip, user_agent, details::text as details, prev_hash, hash`;
 
 export function filterConditions(f: AuditFilters): SQL[] {
@@ -69,9 +93,18 @@ export async function fetchRecords(
   const whereSql = where.length > 0 ? sql` where ${sql.join(where, sql` and `)}` : sql``;
   const rows = await queryRows<Record<string, unknown>>(
     db,
-    sql`select ${SELECT_COLUMNS} from audit_events${whereSql} order by audit_events.seq ${sql.raw(order)} limit ${page.limit}`,
+    sql`select ${selectColumns(filters)} from audit_events${whereSql} order by audit_events.seq ${sql.raw(order)} limit ${page.limit}`,
   );
   return rows.map(toStoredRecord);
+}
+
+/** How many of the records with seq in from..to are the partner's. */
+export async function countPartnerRecords(db: Database | Transaction, partnerId: string, from: number, to: number): Promise<number> {
+  const [row] = await queryRows<{ n: string }>(
+    db,
+    sql`select count(*)::text as n from audit_events where partner_id = ${partnerId} and seq between ${from} and ${to}`,
+  );
+  return Number(row?.n ?? 0);
 }
 
 /** Highest seq in the table (0 when empty). */

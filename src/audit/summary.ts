@@ -13,7 +13,7 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Database, type Transaction } from '../db/database';
-import { filterConditions, maxSeq, type AuditFilters } from './query';
+import { filterConditions, maxSeq, reasonColumn, type AuditFilters } from './query';
 
 /** Largest number of groups a list holds. */
 export const SUMMARY_LIST_LIMIT = 50;
@@ -127,6 +127,7 @@ function seriesDays(
 export async function summarize(db: Database | Transaction, filters: AuditFilters): Promise<AuditSummary> {
   const asOf = await maxSeq(db);
   const where = [...filterConditions(filters), sql`seq <= ${asOf}`];
+  const reason = reasonColumn(filters);
   const denied = [...where, sql`decision = 'deny'`];
   const rateLimited = [...where, sql`starts_with(reason, ${RATE_LIMITED_PREFIX})`];
   const plaidErrors = [...where, sql`starts_with(reason, ${PLAID_ERROR_PREFIX})`];
@@ -142,7 +143,7 @@ export async function summarize(db: Database | Transaction, filters: AuditFilter
         from audit_events${whereClause(where)}`,
   );
   // One after the other: a summary should not take several pooled connections from the hot path at once.
-  const reasons = await topGroups(db, denied, sql`reason`, SUMMARY_LIST_LIMIT);
+  const reasons = await topGroups(db, denied, reason, SUMMARY_LIST_LIMIT);
   const partners = await topGroups(db, where, sql`partner_id`, SUMMARY_LIST_LIMIT);
   const endpoints = await topGroups(db, where, sql`endpoint`, SUMMARY_LIST_LIMIT);
   const scopes = await topGroups(db, rateLimited, sql`substr(reason, ${RATE_LIMITED_PREFIX.length + 1}::int)`, SUMMARY_LIST_LIMIT);

@@ -9,9 +9,11 @@
  *   was changed).
  *
  * The walk stops at the highest seq present when it starts, so records appended
- * meanwhile do not make it run forever (they are checked next time).
+ * meanwhile do not make it run forever (they are checked next time). An
+ * incremental walk starts after the newest checkpoint and saves a new one.
  */
-import type { Database, Transaction } from '../db/database';
+import { sql } from 'drizzle-orm';
+import { queryRows, type Database, type Transaction } from '../db/database';
 import { chainHash, GENESIS_HASH } from './canonical';
 import { fetchRecords, hashAt, maxSeq } from './query';
 
@@ -34,16 +36,35 @@ export interface VerifyOptions {
   fromSeq?: number;
   toSeq?: number;
   batchSize?: number;
+  /**
+   * Start after the newest checkpoint instead of at seq 1 (when no fromSeq is
+   * given). The checkpointed record's stored hash must still be the one saved.
+   * Any clean walk of the whole chain saves a checkpoint at its end.
+   */
+  incremental?: boolean;
 }
 
 export async function verifyChain(db: Database | Transaction, options: VerifyOptions = {}): Promise<VerifyResult> {
   const batchSize = options.batchSize ?? 1000;
-  const fromSeq = Math.max(1, options.fromSeq ?? 1);
   const head = await maxSeq(db);
+  const checkpoint = options.incremental && options.fromSeq === undefined ? await latestCheckpoint(db, head) : undefined;
+  if (checkpoint && (await hashAt(db, checkpoint.seq)) !== checkpoint.hash) {
+    return {
+      ok: false,
+      checked: 1,
+      first_bad_seq: checkpoint.seq,
+      reason: 'hash_mismatch',
+      message: `seq ${checkpoint.seq} no longer holds the hash it had when it was verified`,
+      from_seq: checkpoint.seq,
+      to_seq: head,
+    };
+  }
+  const fromSeq = Math.max(1, checkpoint ? checkpoint.seq + 1 : (options.fromSeq ?? 1));
   const toSeq = Math.min(head, options.toSeq ?? head);
-  // Where the walk starts, the previous hash is the genesis or the stored hash
-  // just before the range (unchecked: it is outside the range asked for).
-  let expectedPrev: string | undefined = fromSeq === 1 ? GENESIS_HASH : await hashAt(db, fromSeq - 1);
+  // Where the walk starts, the previous hash is the genesis, the checkpoint's,
+  // or the stored hash just before the range (unchecked: it is outside the range asked for).
+  let expectedPrev: string | undefined =
+    fromSeq === 1 ? GENESIS_HASH : checkpoint ? checkpoint.hash : await hashAt(db, fromSeq - 1);
   let expectedSeq = fromSeq;
   let checked = 0;
   let lastHash: string | undefined;
@@ -92,5 +113,25 @@ export async function verifyChain(db: Database | Transaction, options: VerifyOpt
     // with the append-only trigger in place).
     return fail(expectedSeq, 'seq_gap', `records from seq ${expectedSeq} to ${toSeq} are missing`);
   }
-  return { ok: true, checked, from_seq: fromSeq, to_seq: toSeq, ...(lastHash ? { last_hash: lastHash } : {}) };
+  // A clean walk of the whole chain (from seq 1 or from a checkpoint, to the head) leaves a checkpoint.
+  const wholeChain = options.fromSeq === undefined && options.toSeq === undefined;
+  if (wholeChain && toSeq === head && lastHash) {
+    await db.execute(sql`insert into audit_checkpoints (seq, hash) values (${toSeq}, ${lastHash}) on conflict (seq) do nothing`);
+  }
+  return {
+    ok: true,
+    checked,
+    from_seq: fromSeq,
+    to_seq: toSeq,
+    ...(lastHash ? { last_hash: lastHash } : checkpoint ? { last_hash: checkpoint.hash } : {}),
+  };
+}
+
+/** The newest checkpoint at or below `head`. */
+async function latestCheckpoint(db: Database | Transaction, head: number): Promise<{ seq: number; hash: string } | undefined> {
+  const [row] = await queryRows<{ seq: string; hash: string }>(
+    db,
+    sql`select seq::text as seq, hash from audit_checkpoints where seq <= ${head} order by seq desc limit 1`,
+  );
+  return row ? { seq: Number(row.seq), hash: row.hash } : undefined;
 }

@@ -1,7 +1,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../context';
-import type { Database } from '../db/database';
-import { statement, type Statement } from '../db/statement';
+import { countInWindow, type WindowCount } from '../ratelimit/window-counter';
 import { PlaidError } from '../plaid/errors';
 import { plaidCredentials } from './credentials';
 
@@ -29,18 +28,6 @@ export interface AuthFailureLimits {
   perAddress: number;
 }
 
-/** One fixed statement (prepared once per connection): counts a failure in each bucket. */
-const COUNT_FAILURE = `insert into rate_limit_counters as r (key, window_start, count, expires_at)
-  select k, $2::bigint, 1, to_timestamp($3::double precision) from jsonb_array_elements_text($1::text::jsonb) as k
-  on conflict (key, window_start) do update set count = r.count + 1
-  returning r.key, r.count`;
-const statements = new WeakMap<Database, Statement>();
-function countStatement(db: Database): Statement {
-  let prepared = statements.get(db);
-  if (!prepared) statements.set(db, (prepared = statement(db, COUNT_FAILURE)));
-  return prepared;
-}
-
 export async function throttleFailedAuthentication(c: Context<AppEnv>, clientIp: string | null): Promise<void> {
   const deps = c.get('deps');
   const limits = deps.config.authFailureLimits;
@@ -50,21 +37,19 @@ export async function throttleFailedAuthentication(c: Context<AppEnv>, clientIp:
   if (clientIp) buckets.push({ scope: 'address', key: `af:a:${clientIp}`, limit: limits.perAddress });
   if (buckets.length === 0) return;
 
-  const now = deps.clock().getTime();
-  const windowMs = AUTH_FAILURE_WINDOW_SECONDS * 1000;
-  const windowStart = Math.floor(now / windowMs) * windowMs;
-  let counts: Array<{ key: string; count: number }>;
+  let counted: WindowCount;
   try {
-    counts = (await countStatement(deps.db)(
-      [JSON.stringify(buckets.map((b) => b.key)), windowStart, (windowStart + 2 * windowMs) / 1000],
-      deps.config.databaseTimeoutMs,
-    )) as Array<{ key: string; count: number }>;
+    counted = await countInWindow(
+      deps.db,
+      buckets.map((b) => b.key),
+      { windowSeconds: AUTH_FAILURE_WINDOW_SECONDS, nowMs: deps.clock().getTime(), timeoutMs: deps.config.databaseTimeoutMs },
+    );
   } catch {
     // Counting failures is a safeguard; the failure itself is answered either way.
     return;
   }
   const over = buckets
-    .map((b) => ({ ...b, count: Number(counts.find((r) => r.key === b.key)?.count ?? 0) }))
+    .map((b) => ({ ...b, count: counted.counts.get(b.key) ?? 0 }))
     .filter((b) => b.count > b.limit);
   if (over.length === 0) return;
 
@@ -77,7 +62,7 @@ export async function throttleFailedAuthentication(c: Context<AppEnv>, clientIp:
   } else {
     audit.enabled = false;
   }
-  const retryAfter = Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000));
+  const retryAfter = counted.retryAfterSeconds;
   const error = new PlaidError({
     type: 'RATE_LIMIT_EXCEEDED',
     code: 'RATE_LIMIT',

@@ -290,6 +290,18 @@ export const webhookSigningKeys = pgTable('webhook_signing_keys', {
   expiredAt: timestamp('expired_at', { withTimezone: true, mode: 'date' }),
 });
 
+/**
+ * Points up to which the audit chain has been verified: the seq and the hash
+ * the walk ended on. A later verification starts from the newest one (after
+ * checking that record's stored hash is still the one saved), so a routine
+ * verify costs what was appended since; a full walk is still available.
+ */
+export const auditCheckpoints = pgTable('audit_checkpoints', {
+  seq: bigint('seq', { mode: 'number' }).primaryKey(),
+  hash: text('hash').notNull(),
+  verifiedAt: timestamp('verified_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
 export const schema = {
   partners,
   fintechs,
@@ -301,4 +313,5 @@ export const schema = {
   webhookDestinations,
   webhookDeliveries,
   webhookSigningKeys,
+  auditCheckpoints,
 };

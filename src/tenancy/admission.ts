@@ -41,11 +41,15 @@ import { hashGatewayToken, looksLikeGatewayToken, sealContext } from './tokens';
 
 export type AuthFailure = 'unknown_client_id' | 'wrong_secret' | 'partner_disabled';
 
+/**
+ * Token reasons: the partner is answered the same INVALID_PROCESSOR_TOKEN for
+ * each (nothing tells another partner's token from an unknown one); only the
+ * operator's view of the audit trail tells them apart.
+ */
+export const TOKEN_DENIAL_REASONS = ['token_malformed', 'token_unknown', 'token_other_partner', 'token_revoked'] as const;
+
 export type DenialReason =
-  | 'token_malformed'
-  | 'token_unknown'
-  | 'token_other_partner'
-  | 'token_revoked'
+  | (typeof TOKEN_DENIAL_REASONS)[number]
   | 'product_not_in_token_permissions'
   | 'product_not_in_partner_cap';
 

@@ -55,7 +55,8 @@ async function eventFor(requestId: string) {
 }
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  // Full verifications are limited per reader; this file runs many on purpose (the limit has its own test).
+  stack = await startTestStack({ env: { AUDIT_FULL_VERIFY_PER_MINUTE: '100' } });
   partnerA = await createPartnerApi(stack, { name: 'Partner A' });
   partnerB = await createPartnerApi(stack, { name: 'Partner B' });
   fintech = await createFintechApi(stack);
@@ -323,11 +324,23 @@ describe('a partner-scoped auditor', () => {
   });
 
   it('gets a verdict over the whole chain but no other partner\'s details', async () => {
-    const res = await get('/audit/verify', scopedKey);
+    const res = await get('/audit/verify?full=true', scopedKey);
     expect(res.status).toBe(200);
-    const full = await get('/audit/verify', allKey);
-    expect(res.body).toEqual({ ok: true, checked: expect.any(Number), scope: partnerA.id, request_id: res.body.request_id });
-    expect(res.body.checked).toBeGreaterThanOrEqual(full.body.checked - 1);
+    const full = await get('/audit/verify?full=true', allKey);
+    expect(res.body).toEqual({
+      ok: true,
+      checked: 0,
+      records_in_scope: expect.any(Number),
+      scope: partnerA.id,
+      request_id: res.body.request_id,
+    });
+    // Its own records only, not the size of the whole chain.
+    const own = await queryRows<{ n: string }>(
+      stack.deps.db,
+      sql`select count(*)::text as n from audit_events where partner_id = ${partnerA.id} and seq <= ${full.body.to_seq - 1}`,
+    );
+    expect(res.body.records_in_scope).toBe(Number(own[0]!.n));
+    expect(res.body.records_in_scope).toBeLessThan(full.body.checked);
   });
 
   it('a disabled auditor is refused', async () => {
@@ -342,7 +355,7 @@ describe('a partner-scoped auditor', () => {
 
 describe('GET /audit/verify', () => {
   it('passes on the trail the gateway wrote, then names the record changed behind its back', async () => {
-    const ok = await get('/audit/verify', stack.adminKey);
+    const ok = await get('/audit/verify?full=true', stack.adminKey);
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ ok: true, from_seq: 1 });
     expect(ok.body.checked).toBeGreaterThan(40);
@@ -350,14 +363,19 @@ describe('GET /audit/verify', () => {
 
     const [target] = await allEvents(`partner_id=${partnerB.id}&endpoint=/paging/test&limit=1`);
     await tamper(stack.deps.db, sql`update audit_events set decision = 'error' where seq = ${target.seq}`);
-    const bad = await get('/audit/verify', allKey);
+    // A routine (incremental) verification walks only what came after its checkpoint...
+    await get('/audit/verify', allKey);
+    const routine = await get('/audit/verify', allKey);
+    expect(routine.body.from_seq).toBeGreaterThan(target.seq);
+    // ...a full walk finds the change.
+    const bad = await get('/audit/verify?full=true', allKey);
     expect(bad.body).toMatchObject({ ok: false, first_bad_seq: target.seq, reason: 'hash_mismatch', checked: target.seq });
     expect(bad.body.message).toContain(String(target.seq));
 
     // The scoped auditor's verdict: fail, no seq, no reason code.
     const enable = await admin(stack, 'PATCH', `/admin/auditors/${scopedId}`, { disabled: false });
     expect(enable.status).toBe(200);
-    const scoped = await get('/audit/verify', scopedKey);
+    const scoped = await get('/audit/verify?full=true', scopedKey);
     expect(scoped.body.ok).toBe(false);
     expect(scoped.body.first_bad_seq).toBeUndefined();
     expect(scoped.body.reason).toBeUndefined();

@@ -6,9 +6,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { exportStream, EXPORT_CONTENT_TYPES, toApiEvent } from '../../audit/export';
-import { decodeCursor, encodeCursor, fetchRecords, type AuditFilters } from '../../audit/query';
+import { countPartnerRecords, decodeCursor, encodeCursor, fetchRecords, type AuditFilters } from '../../audit/query';
 import { SUMMARY_LIST_LIMIT, summarize } from '../../audit/summary';
 import { verifyChain } from '../../audit/verify';
+import { countInWindow } from '../../ratelimit/window-counter';
 import { requireAuditReader } from '../../auth/credentials';
 import type { AppEnv } from '../../context';
 import { createRouter } from '../../lib/create-router';
@@ -48,7 +49,14 @@ const ExportQuery = z.strictObject({ ...FilterParams, format: z.enum(['jsonl', '
 const SummaryQuery = z.strictObject(FilterParams);
 
 const seqParam = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional();
-const VerifyQuery = z.strictObject({ from_seq: seqParam, to_seq: seqParam });
+const VerifyQuery = z.strictObject({
+  from_seq: seqParam,
+  to_seq: seqParam,
+  full: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({ description: 'true: walk from seq 1 even past a checkpoint (limited per reader: AUDIT_FULL_VERIFY_PER_MINUTE)' }),
+});
 
 export const AuditEventSchema = z
   .object({
@@ -93,6 +101,7 @@ const VerifyResponse = z
     to_seq: z.number().int().optional(),
     last_hash: z.string().optional(),
     scope: z.string().optional(),
+    records_in_scope: z.number().int().optional().openapi({ description: "Scoped auditor: how many of the walked records are its partner's" }),
     request_id: z.string(),
   })
   .openapi('AuditVerification');
@@ -206,7 +215,7 @@ const verifyRoute = createRoute({
   tags: ['Compliance'],
   summary: 'Verify the hash chain',
   description:
-    'Walks the whole chain (or from_seq..to_seq). ok=false names the first bad record for the operator and unscoped auditors; a partner-scoped auditor gets pass/fail and the count only.',
+    'Walks what was appended since the last clean verification (from its checkpoint, after checking that record still holds its hash), or from_seq..to_seq, or everything with full=true (limited per reader). ok=false names the first bad record for the operator and unscoped auditors; a partner-scoped auditor gets pass/fail and the count of its own records only.',
   security,
   middleware: [requireAuditReader(), auditAction('audit.verify')] as const,
   request: { query: VerifyQuery },
@@ -239,6 +248,7 @@ function scopedFilters(
     decision: q.decision,
     from: instant(q.from),
     to: instant(q.to),
+    ...(scope ? { partnerView: true } : {}),
   };
 }
 
@@ -297,22 +307,28 @@ export const auditApi = createRouter()
     if (q.from_seq !== undefined && q.to_seq !== undefined && q.to_seq < q.from_seq) {
       throw errors.invalidField('to_seq must not be less than from_seq');
     }
-    const result = await verifyChain(c.get('deps').db, { fromSeq: q.from_seq, toSeq: q.to_seq });
+    const ranged = q.from_seq !== undefined || q.to_seq !== undefined;
+    const full = q.full === 'true';
+    if (full) await limitFullVerifications(c);
+    const db = c.get('deps').db;
+    const result = await verifyChain(db, { fromSeq: q.from_seq, toSeq: q.to_seq, incremental: !ranged && !full });
     c.get('audit').details = {
       ok: result.ok,
       checked: result.checked,
       ...(result.first_bad_seq !== undefined ? { first_bad_seq: result.first_bad_seq } : {}),
-      ranged: q.from_seq !== undefined || q.to_seq !== undefined,
+      ranged,
+      full,
     };
     const principal = c.get('principal');
     if (principal?.kind === 'auditor' && principal.partnerId) {
-      // Scoped: the whole chain is checked (a partner's records are only as
+      // Scoped: the walk covers the whole chain (a partner's records are only as
       // trustworthy as the chain around them), but other partners' records are
-      // not described: pass/fail and the count only.
+      // not described, not even by their number: pass/fail and its own count.
       return c.json(
         {
           ok: result.ok,
-          checked: result.checked,
+          checked: 0,
+          records_in_scope: await countPartnerRecords(db, principal.partnerId, result.from_seq, result.to_seq),
           ...(result.ok
             ? {}
             : { message: 'the audit chain failed verification; the operator can see which record is affected' }),
@@ -324,3 +340,28 @@ export const auditApi = createRouter()
     }
     return c.json({ ...result, request_id: c.get('requestId') }, 200);
   });
+
+/**
+ * A full walk re-hashes the whole chain: each reader (the operator, each
+ * auditor) may start AUDIT_FULL_VERIFY_PER_MINUTE of them a minute.
+ */
+async function limitFullVerifications(c: Context<AppEnv>): Promise<void> {
+  const deps = c.get('deps');
+  const principal = c.get('principal');
+  const key = `vf:${principal?.kind === 'auditor' ? principal.id : 'operator'}`;
+  const counted = await countInWindow(deps.db, [key], {
+    windowSeconds: 60,
+    nowMs: deps.clock().getTime(),
+    timeoutMs: deps.config.databaseTimeoutMs,
+  });
+  if ((counted.counts.get(key) ?? 0) > deps.config.auditFullVerifyPerMinute) {
+    const retryAfter = String(counted.retryAfterSeconds);
+    throw new PlaidError({
+      type: 'RATE_LIMIT_EXCEEDED',
+      code: 'RATE_LIMIT',
+      message: `full verifications are limited to ${deps.config.auditFullVerifyPerMinute} a minute per reader; a verification without full=true checks what is new`,
+      status: 429,
+      headers: { 'retry-after': retryAfter },
+    });
+  }
+}

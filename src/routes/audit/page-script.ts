@@ -304,14 +304,16 @@ export const PAGE_SCRIPT = String.raw`
     box.className = 'verdict';
     box.textContent = 'Verifying…';
     try {
-      var r = await (await api('/audit/verify')).json();
+      // A reviewer's check walks the whole chain (limited per key); routine checks walk what is new.
+      var r = await (await api('/audit/verify?full=true')).json();
       box.textContent = '';
       var head = document.createElement('strong');
       var more = document.createElement('p');
       if (r.ok) {
         box.className = 'verdict pass';
         head.textContent = 'PASS: the chain is intact.';
-        more.textContent = r.checked + ' record' + (r.checked === 1 ? '' : 's') + ' checked' +
+        var counted = r.records_in_scope !== undefined ? r.records_in_scope : r.checked;
+        more.textContent = counted + ' record' + (counted === 1 ? '' : 's') + (r.records_in_scope !== undefined ? ' of your partner' : '') + ' checked' +
           (r.last_hash ? '; head hash ' + r.last_hash : '') + '.';
       } else {
         box.className = 'verdict fail';
