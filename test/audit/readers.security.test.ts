@@ -10,6 +10,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/database';
+import { newGatewayToken } from '../../src/tenancy/tokens';
 import { bearer, call, startTestStack, type TestStack } from '../support/stack';
 import { admin, type Client, createFintechApi, createPartnerApi, importApi, plaidHeaders } from '../tenancy/fixtures';
 
@@ -25,7 +26,7 @@ beforeAll(async () => {
   const fintech = await createFintechApi(stack);
   const tokenOfB = await importApi(stack, fintech, partnerB.id);
   // Partner A tries partner B's token, then a token that does not exist.
-  for (const processor_token of [tokenOfB.gatewayToken, 'processor-gw-doesnotexist000000000000000000000000000000000']) {
+  for (const processor_token of [tokenOfB.gatewayToken, newGatewayToken()]) {
     const res = await call(stack.app, 'POST', '/processor/auth/get', { body: { processor_token }, headers: plaidHeaders(partnerA) });
     expect(res.body.error_code).toBe('INVALID_PROCESSOR_TOKEN');
   }

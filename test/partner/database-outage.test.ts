@@ -1,0 +1,122 @@
+/**
+ * The database goes away under load and comes back, with no gateway restart.
+ * A proxy in front of a Postgres database of the test's own cuts every
+ * connection and refuses new ones, then lets them through again:
+ * - while it is gone, calls are refused with Plaid's API_ERROR within
+ *   DATABASE_TIMEOUT_MS (never hang), and /ready says so;
+ * - once it is back, calls succeed again, /ready is ready;
+ * - every 200 a client received has its audit record, and the chain verifies.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryRows } from '../../src/db/database';
+import { verifyChain } from '../../src/audit/verify';
+import { openPostgres } from '../../src/db/postgres';
+import { scratchPostgres, type TestDatabase } from '../support/db';
+import { startOutageProxy, type OutageProxy } from '../support/outage-proxy';
+import { expectPlaidError } from '../support/plaid-spec';
+import { startTestStack, type TestStack } from '../support/stack';
+import { createFintech, createPartner, importToken, keys, post, type PartnerFixture, type TokenFixture } from './fixtures';
+
+const TIMEOUT_MS = 800;
+
+let scratch: Awaited<ReturnType<typeof scratchPostgres>>;
+let proxy: OutageProxy;
+let db: TestDatabase;
+let stack: TestStack;
+let partner: PartnerFixture;
+let token: TokenFixture;
+
+beforeAll(async () => {
+  scratch = await scratchPostgres('gw_outage');
+  proxy = await startOutageProxy(scratch.url);
+  db = { ...openPostgres(proxy.url, { max: 10, connect_timeout: 2 }), url: proxy.url };
+  stack = await startTestStack({ db, http: true, env: { DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) } });
+  // Limits high enough that the load below is never rate limited: this test is about the database.
+  const generous = { '/processor/auth/get': { limit: 100_000, window_seconds: 60 } };
+  partner = await createPartner(stack, { rateLimits: { partner: generous, token: generous } });
+  const fintech = await createFintech(stack);
+  token = await importToken(stack, { partner, fintech });
+});
+afterAll(async () => {
+  await stack?.close();
+  await db?.close();
+  await proxy?.close();
+  await scratch?.drop();
+});
+
+interface Outcome {
+  status: number;
+  requestId: string;
+  ms: number;
+  body: any;
+}
+
+async function authGet(): Promise<Outcome> {
+  const started = Date.now();
+  const res = await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, keys(partner));
+  return { status: res.status, requestId: res.body.request_id, ms: Date.now() - started, body: res.body };
+}
+
+/** `concurrency` clients calling in a loop until `stop()`; answers every outcome. */
+function load(concurrency: number) {
+  const outcomes: Outcome[] = [];
+  let running = true;
+  const clients = Array.from({ length: concurrency }, async () => {
+    while (running) outcomes.push(await authGet());
+  });
+  return {
+    outcomes,
+    async stop() {
+      running = false;
+      await Promise.all(clients);
+      return outcomes;
+    },
+  };
+}
+
+const ready = async () => (await fetch(`${stack.url}/ready`)).status;
+
+describe('the database goes away under load and comes back', () => {
+  it('refuses promptly while it is gone, resumes without a restart, and loses no record of a 200', async () => {
+    expect((await authGet()).status).toBe(200);
+    const traffic = load(6);
+    await new Promise((r) => setTimeout(r, 500));
+
+    proxy.down();
+    const downAt = Date.now();
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(await ready()).toBe(503);
+    const duringOutage = traffic.outcomes.filter((o) => o.status !== 200);
+
+    proxy.up();
+    // Recovered: the pool reconnects on its own.
+    await expect.poll(async () => (await authGet()).status, { timeout: 15_000, interval: 200 }).toBe(200);
+    expect(await ready()).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
+    const outcomes = await traffic.stop();
+
+    // Refusals during the outage: Plaid's API_ERROR, each answered in bounded time.
+    expect(duringOutage.length).toBeGreaterThan(0);
+    for (const o of outcomes.filter((x) => x.status !== 200)) {
+      expect(o.status).toBeGreaterThanOrEqual(500);
+      expectPlaidError(o.body, { error_type: 'API_ERROR' });
+      expect(o.ms).toBeLessThan(TIMEOUT_MS * 4 + 2_000);
+    }
+    const oks = outcomes.filter((o) => o.status === 200);
+    expect(oks.length).toBeGreaterThan(0);
+
+    // Every 200 a client received has its record; the chain verifies.
+    const rows = await queryRows<{ request_id: string }>(
+      db.db,
+      sql`select request_id from audit_events where action = 'partner.call' and decision = 'allow'`,
+    );
+    const recorded = new Set(rows.map((r) => r.request_id));
+    const missing = oks.filter((o) => !recorded.has(o.requestId));
+    expect(missing).toEqual([]);
+    expect((await verifyChain(db.db)).ok).toBe(true);
+    console.info(
+      `[outage] ${outcomes.length} calls under load, ${outcomes.length - oks.length} refused during a ${Date.now() - downAt} ms window with the database gone, 0 records lost`,
+    );
+  });
+});
