@@ -1,4 +1,3 @@
-import { Scalar } from '@scalar/hono-api-reference';
 import { HTTPException } from 'hono/http-exception';
 import type { Context } from 'hono';
 import { auditTrail } from './audit/middleware';
@@ -11,6 +10,7 @@ import { jsonBody } from './middleware/json-body';
 import { PlaidError, errors } from './plaid/errors';
 import { adminRoutes } from './routes/admin';
 import { auditRoutes } from './routes/audit';
+import { docsRoutes } from './routes/docs';
 import { fintechRoutes } from './routes/fintech';
 import { healthRoutes } from './routes/health';
 import { partnerRoutes } from './routes/partner';
@@ -82,7 +82,7 @@ export function createApp(deps: AppDeps | ((c: Context<AppEnv>) => AppDeps)) {
     servers: [{ url: c.get('deps').config.publicUrl ?? '/' }],
   }));
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Processor partner gateway API' }));
+  app.route('/', docsRoutes);
 
   app.notFound((c) => respondWithError(c, errors.notFound()));
   app.onError((err, c) => respondWithError(c, toPlaidError(err, c)));
