@@ -3,6 +3,8 @@
  * handle is opened per request (a Workers socket cannot outlive its request),
  * through Hyperdrive when the HYPERDRIVE binding exists, else DATABASE_URL.
  * Migrations are not run here: `npm run db:migrate` against the database first.
+ * No metrics (AppDeps.metrics stays absent, GET /metrics answers NOT_FOUND): an
+ * isolate's counters are neither shared nor long-lived, so there is nothing to scrape.
  */
 import type { Context } from 'hono';
 import { createApp } from './app';
