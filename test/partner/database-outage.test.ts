@@ -30,7 +30,7 @@ let token: TokenFixture;
 beforeAll(async () => {
   scratch = await scratchPostgres('gw_outage');
   proxy = await startOutageProxy(scratch.url);
-  db = { ...openPostgres(proxy.url, { max: 10, connect_timeout: 2 }), url: proxy.url };
+  db = { ...openPostgres(proxy.url, { max: 10 }), url: proxy.url };
   stack = await startTestStack({ db, http: true, env: { DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) } });
   // Limits high enough that the load below is never rate limited: this test is about the database.
   const generous = { '/processor/auth/get': { limit: 100_000, window_seconds: 60 } };
