@@ -10,7 +10,7 @@
  * - the same after the gateway process is killed with SIGKILL between Plaid's
  *   answer and the audit commit.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_CHAIN_LOCK } from '../../src/audit/postgres-writer';
@@ -19,6 +19,7 @@ import { verifyChain } from '../../src/audit/verify';
 import { openPostgres } from '../../src/db/postgres';
 import { base64url, randomBytes } from '../../src/lib/ids';
 import { scratchPostgres, type TestDatabase } from '../support/db';
+import { json, startGatewayProcess, until } from '../support/gateway-process';
 import { expectPlaidError } from '../support/plaid-spec';
 import { bearer, call, startTestStack, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
 import { auditRecordFor, createFintech, createPartner, importToken, keys, post, type FintechFixture, type PartnerFixture, type TokenFixture } from './fixtures';
@@ -136,45 +137,8 @@ describe('a gateway killed between Plaid’s answer and the audit commit', () =>
     child?.kill('SIGKILL');
   });
 
-  function startGateway(port: number, emulatorPort: number, env: Record<string, string>): ChildProcess {
-    return spawn(process.execPath, ['--import', 'tsx', 'src/node/start.ts'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: scratch.url,
-        PORT: String(port),
-        EMULATOR_PORT: String(emulatorPort),
-        HOST: '127.0.0.1',
-        PLAID_ENV: 'emulator',
-        PLAID_BASE_URL: '',
-        GATEWAY_ADMIN_KEY: adminKey,
-        GATEWAY_ENCRYPTION_KEY: encryptionKey,
-        EMULATOR_CLIENTS: `${TEST_PLAID_CLIENT.clientId}:${TEST_PLAID_CLIENT.secret}`,
-        EMULATOR_RATE_LIMITS: 'off',
-        LOG_LEVEL: 'error',
-        ...env,
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-  }
-
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const value = await probe().catch(() => undefined);
-      if (value !== undefined) return value;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  const json = async (url: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(url, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
+  const startGateway = (port: number, emulatorPort: number, env: Record<string, string>) =>
+    startGatewayProcess({ databaseUrl: scratch.url, port, emulatorPort, adminKey, encryptionKey, env });
 
   it('leaves a trail that verifies and, once a gateway runs again, shows the call', async () => {
     const port = 19000 + Math.floor(Math.random() * 500);
