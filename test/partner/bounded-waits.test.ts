@@ -19,9 +19,9 @@ import { verifyChain } from '../../src/audit/verify';
 import { openPostgres } from '../../src/db/postgres';
 import { base64url, randomBytes } from '../../src/lib/ids';
 import { scratchPostgres, type TestDatabase } from '../support/db';
-import { json, startGatewayProcess, until } from '../support/gateway-process';
+import { json, partnerWithToken, startGatewayProcess, until } from '../support/gateway-process';
 import { expectPlaidError } from '../support/plaid-spec';
-import { bearer, call, startTestStack, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
+import { bearer, call, startTestStack, type TestStack } from '../support/stack';
 import { auditRecordFor, createFintech, createPartner, importToken, keys, post, type FintechFixture, type PartnerFixture, type TokenFixture } from './fixtures';
 
 const TIMEOUT_MS = 300;
@@ -149,27 +149,14 @@ describe('a gateway killed between Plaid’s answer and the audit commit', () =>
     await until('the gateway', async () => ((await fetch(`${gateway}/ready`)).ok ? true : undefined));
 
     const admin = bearer(adminKey);
-    const p = await json(`${gateway}/admin/partners`, { name: 'Crash', processor: 'dwolla', plaid: { client_id: TEST_PLAID_CLIENT.clientId, secret: TEST_PLAID_CLIENT.secret } }, admin);
-    const f = await json(`${gateway}/admin/fintechs`, { name: 'Crash fintech' }, admin);
-    const raw = await json(`http://127.0.0.1:${emulatorPort}/sandbox/processor_token/create`, {
-      client_id: TEST_PLAID_CLIENT.clientId,
-      secret: TEST_PLAID_CLIENT.secret,
-      institution_id: 'ins_109508',
-    });
-    const imported = await json(
-      `${gateway}/gateway/processor_token/import`,
-      { processor_token: raw.body.processor_token, partner_id: p.body.partner_id },
-      { 'plaid-client-id': f.body.client_id, 'plaid-secret': f.body.secret },
-    );
-    expect(imported.status).toBe(200);
+    const world = await partnerWithToken(gateway, emulatorPort, adminKey);
 
     const session = await other.reserve();
     try {
       await session`select pg_advisory_lock(${AUDIT_CHAIN_LOCK})`;
-      const pending = json(`${gateway}/processor/auth/get`, { processor_token: imported.body.processor_token }, {
-        'plaid-client-id': p.body.client_id,
-        'plaid-secret': p.body.secret,
-      }).catch((err: unknown) => err);
+      const pending = json(`${gateway}/processor/auth/get`, { processor_token: world.gatewayToken }, world.partnerKeys).catch(
+        (err: unknown) => err,
+      );
       // The intent is committed before the call goes upstream; the audit append then waits on the lock.
       await until('the intent', async () => ((await session`select count(*)::int as n from audit_intents`)[0]!.n === 1 ? true : undefined));
       await until('the append waiting on the chain lock', async () =>
@@ -198,12 +185,12 @@ describe('a gateway killed between Plaid’s answer and the audit commit', () =>
       child = startGateway(port, emulatorPort, { AUDIT_INTENT_GRACE_MS: '500', AUDIT_INTENT_SWEEP_MS: '300' });
       await until('the gateway to restart', async () => ((await fetch(`${gateway}/ready`)).ok ? true : undefined));
       const events = await until('the folded record', async () => {
-        const res = await json(`${gateway}/audit/events?partner_id=${p.body.partner_id}&endpoint=/processor/auth/get`, undefined, admin);
+        const res = await json(`${gateway}/audit/events?partner_id=${world.partnerId}&endpoint=/processor/auth/get`, undefined, admin);
         const found = (res.body.events as Array<Record<string, unknown>>).filter((e) => e.reason === OUTCOME_UNKNOWN);
         return found.length > 0 ? found : undefined;
       });
       expect(events).toHaveLength(1);
-      expect(events[0]).toMatchObject({ action: 'partner.call', decision: 'error', http_status: 0, partner_id: p.body.partner_id });
+      expect(events[0]).toMatchObject({ action: 'partner.call', decision: 'error', http_status: 0, partner_id: world.partnerId });
       const verified = await json(`${gateway}/audit/verify`, undefined, admin);
       expect(verified.body).toMatchObject({ ok: true });
       expect((await other`select count(*)::int as n from audit_intents`)[0]!.n).toBe(0);

@@ -12,8 +12,7 @@ import { verifyChain } from '../../src/audit/verify';
 import { openPostgres } from '../../src/db/postgres';
 import { base64url, randomBytes } from '../../src/lib/ids';
 import { scratchPostgres } from '../support/db';
-import { json, startGatewayProcess, until } from '../support/gateway-process';
-import { bearer, TEST_PLAID_CLIENT } from '../support/stack';
+import { json, partnerWithToken, startGatewayProcess, until } from '../support/gateway-process';
 
 let scratch: Awaited<ReturnType<typeof scratchPostgres>>;
 let sql: postgres.Sql;
@@ -41,25 +40,8 @@ describe('SIGKILL under load', () => {
 
     child = start();
     await until('the gateway', async () => ((await fetch(`${gateway}/ready`)).ok ? true : undefined));
-    const admin = bearer(adminKey);
     const generous = { '/processor/auth/get': { limit: 100_000, window_seconds: 60 } };
-    const p = await json(
-      `${gateway}/admin/partners`,
-      { name: 'Crash', processor: 'dwolla', plaid: { client_id: TEST_PLAID_CLIENT.clientId, secret: TEST_PLAID_CLIENT.secret }, rate_limits: { partner: generous, token: generous } },
-      admin,
-    );
-    const f = await json(`${gateway}/admin/fintechs`, { name: 'Crash fintech' }, admin);
-    const raw = await json(`http://127.0.0.1:${emulatorPort}/sandbox/processor_token/create`, {
-      client_id: TEST_PLAID_CLIENT.clientId,
-      secret: TEST_PLAID_CLIENT.secret,
-      institution_id: 'ins_109508',
-    });
-    const imported = await json(
-      `${gateway}/gateway/processor_token/import`,
-      { processor_token: raw.body.processor_token, partner_id: p.body.partner_id },
-      { 'plaid-client-id': f.body.client_id, 'plaid-secret': f.body.secret },
-    );
-    expect(imported.status).toBe(200);
+    const world = await partnerWithToken(gateway, emulatorPort, adminKey, { rate_limits: { partner: generous, token: generous } });
 
     // Eight clients call in a loop; the process is killed while they do.
     const oks: string[] = [];
@@ -68,10 +50,7 @@ describe('SIGKILL under load', () => {
     const clients = Array.from({ length: 8 }, async () => {
       while (running) {
         try {
-          const res = await json(`${gateway}/processor/auth/get`, { processor_token: imported.body.processor_token }, {
-            'plaid-client-id': p.body.client_id,
-            'plaid-secret': p.body.secret,
-          });
+          const res = await json(`${gateway}/processor/auth/get`, { processor_token: world.gatewayToken }, world.partnerKeys);
           if (res.status === 200) oks.push(res.body.request_id as string);
         } catch {
           failures++;
