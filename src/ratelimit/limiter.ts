@@ -33,4 +33,4 @@ export interface RateLimiter {
 // The implementation and its helpers, for one import site.
 export { rateLimitError, rateLimiterUnavailable } from './errors';
 export { createPostgresRateLimiter, type PostgresRateLimiter, type PostgresRateLimiterOptions } from './postgres-limiter';
-export { DEFAULT_RATE_LIMITS, RATE_LIMIT_ERROR_CODES, defaultsFor, rateLimitConfigSchema } from './policy';
+export { DEFAULT_RATE_LIMITS, RATE_LIMIT_ERROR_CODES, defaultsFor } from './policy';

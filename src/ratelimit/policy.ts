@@ -14,8 +14,7 @@
  * (Plaid's published rate-limit table). That is a policy choice, not documented
  * Plaid behaviour; every entry can be overridden per partner.
  */
-import { z } from 'zod';
-import { PARTNER_ENDPOINTS, type PartnerPath } from '../plaid/schemas/endpoints';
+import type { PartnerPath } from '../plaid/schemas/endpoints';
 
 export type RateLimitScope = 'partner' | 'token';
 
@@ -82,10 +81,6 @@ export const RATE_LIMIT_ERROR_CODES: Readonly<Record<PartnerPath, Readonly<Recor
   '/processor/transactions/sync': { partner: 'TRANSACTIONS_SYNC_LIMIT', token: 'TRANSACTIONS_SYNC_LIMIT' },
 };
 
-/** Bounds an override must respect (the admin API validates with rateLimitConfigSchema). */
-export const MAX_LIMIT = 1_000_000_000;
-export const MAX_WINDOW_SECONDS = 30 * 24 * 3_600;
-
 function isPartnerPath(path: string): path is PartnerPath {
   return Object.prototype.hasOwnProperty.call(DEFAULT_RATE_LIMITS, path);
 }
@@ -113,20 +108,5 @@ export function defaultsFor(endpoint: string): { partner?: StoredRule; token?: S
   return { ...(policy.partner && { partner: stored(policy.partner) }), ...(policy.token && { token: stored(policy.token) }) };
 }
 
-const partnerPaths = PARTNER_ENDPOINTS.map((endpoint) => endpoint.path) as [PartnerPath, ...PartnerPath[]];
-
-/** One `{limit, window_seconds}` entry of the operator API's `rate_limits`. */
-export const rateLimitRuleSchema = z
-  .object({
-    limit: z.number().int().min(0).max(MAX_LIMIT),
-    window_seconds: z.number().int().min(1).max(MAX_WINDOW_SECONDS),
-  })
-  .strict();
-
-/** The operator API's `rate_limits` shape, for the admin routes to validate with. */
-export const rateLimitConfigSchema = z
-  .object({
-    partner: z.partialRecord(z.enum(partnerPaths), rateLimitRuleSchema).optional(),
-    token: z.partialRecord(z.enum(partnerPaths), rateLimitRuleSchema).optional(),
-  })
-  .strict();
+// The operator API's `rate_limits` shape (the one owner of an override's bounds)
+// is rateLimitsSchema in src/tenancy/schemas.ts.

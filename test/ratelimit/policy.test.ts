@@ -1,3 +1,4 @@
+import { rateLimitsSchema } from '../../src/tenancy/schemas';
 /**
  * The rate limiter's policy: defaults, overrides as the database resolves them
  * (gw_rate_buckets, the one place they are resolved), error codes, header
@@ -14,7 +15,6 @@ import {
   DEFAULT_RATE_LIMITS,
   errorCodeFor,
   defaultsFor,
-  rateLimitConfigSchema,
   type RateLimitRule,
 } from '../../src/ratelimit/policy';
 
@@ -103,18 +103,20 @@ describe('overrides', () => {
     expect((await resolvePolicy('/processor/auth/get', null as never)).token).toEqual({ limit: 15, windowSeconds: 60 });
   });
 
-  it('are validated by rateLimitConfigSchema for the admin API', () => {
+  it("are validated by the operator API's schema (rateLimitsSchema, the one owner of the bounds)", () => {
     expect(
-      rateLimitConfigSchema.safeParse({
+      rateLimitsSchema.safeParse({
         partner: { '/processor/auth/get': { limit: 500, window_seconds: 60 } },
-        token: { '/processor/auth/get': { limit: 0, window_seconds: 1 } },
+        token: { '/processor/auth/get': { limit: 1, window_seconds: 86_400 } },
       }).success,
     ).toBe(true);
-    expect(rateLimitConfigSchema.safeParse({}).success).toBe(true);
-    expect(rateLimitConfigSchema.safeParse({ partner: { '/processor/nope': { limit: 1, window_seconds: 1 } } }).success).toBe(false);
-    expect(rateLimitConfigSchema.safeParse({ partner: { '/processor/auth/get': { limit: 1 } } }).success).toBe(false);
-    expect(rateLimitConfigSchema.safeParse({ partner: { '/processor/auth/get': { limit: 1, window_seconds: 0 } } }).success).toBe(false);
-    expect(rateLimitConfigSchema.safeParse({ item: {} }).success).toBe(false);
+    expect(rateLimitsSchema.safeParse({}).success).toBe(true);
+    expect(rateLimitsSchema.safeParse({ partner: { '/processor/nope': { limit: 1, window_seconds: 1 } } }).success).toBe(false);
+    expect(rateLimitsSchema.safeParse({ partner: { '/processor/auth/get': { limit: 1 } } }).success).toBe(false);
+    expect(rateLimitsSchema.safeParse({ partner: { '/processor/auth/get': { limit: 1, window_seconds: 0 } } }).success).toBe(false);
+    expect(rateLimitsSchema.safeParse({ partner: { '/processor/auth/get': { limit: 0, window_seconds: 60 } } }).success).toBe(false);
+    expect(rateLimitsSchema.safeParse({ partner: { '/processor/auth/get': { limit: 1, window_seconds: 86_401 } } }).success).toBe(false);
+    expect(rateLimitsSchema.safeParse({ item: {} }).success).toBe(false);
   });
 });
 
