@@ -1,7 +1,7 @@
 import type { PlaidError } from '../plaid/errors';
 import { itemError } from './item-errors';
 import type { Item } from './state';
-import { ensureLog, type AddTransactionsResult } from './transactions';
+import { ensureLog, type AddTransactionsResult, type PullProgress } from './transactions';
 import type { WebhookSender } from './webhooks';
 
 /**
@@ -49,12 +49,12 @@ export function webhookError(error: PlaidError): Record<string, unknown> {
 
 // TRANSACTIONS
 
-/** SyncUpdatesAvailableWebhook. The emulator's history is complete from the start, so both flags are true. */
+/** SyncUpdatesAvailableWebhook; its two flags follow the Item's transactions_update_status. */
 export function syncUpdatesAvailable(item: Item): WebhookBody {
   return body(item, 'TRANSACTIONS', 'SYNC_UPDATES_AVAILABLE', {
     account_id: item.accountId,
-    initial_update_complete: true,
-    historical_update_complete: true,
+    initial_update_complete: item.transactionsStatus !== 'NOT_READY',
+    historical_update_complete: item.transactionsStatus === 'HISTORICAL_UPDATE_COMPLETE',
   });
 }
 
@@ -219,8 +219,23 @@ export function sendDefaultUpdate(sender: WebhookSender, item: Item): boolean {
  */
 export function transactionsChanged(sender: WebhookSender, item: Item, change: AddTransactionsResult): void {
   item.newSinceDefaultUpdate += change.added.length;
-  if (change.added.length === 0 && change.removed.length === 0) return;
+  if (change.added.length === 0 && change.removed.length === 0 && (change.modified?.length ?? 0) === 0) return;
   if (item.syncCalled) sendToItem(sender, item, syncUpdatesAvailable(item));
   if (change.added.length > 0) sendDefaultUpdate(sender, item);
   if (change.removed.length > 0) sendToItem(sender, item, transactionsRemoved(item, change.removed));
+}
+
+/**
+ * Plaid's webhooks when a transactions pull completes: INITIAL_UPDATE when the
+ * last 30 days are ready, HISTORICAL_UPDATE when the whole history is, and
+ * SYNC_UPDATES_AVAILABLE (with initial_update_complete /
+ * historical_update_complete as they now stand) once sync has been called on
+ * the Item ("this call will still initialize the SYNC_UPDATES_AVAILABLE
+ * webhook, and it will fire once data becomes available").
+ */
+export function pullCompleted(sender: WebhookSender, item: Item, progress: PullProgress, now: Date): void {
+  for (const reached of progress.reached) {
+    sendToItem(sender, item, reached === 'INITIAL_UPDATE_COMPLETE' ? initialUpdate(item, now) : historicalUpdate(item, now));
+  }
+  if (progress.reached.length > 0 && item.syncCalled) sendToItem(sender, item, syncUpdatesAvailable(item));
 }

@@ -1,5 +1,5 @@
 import { errors } from '../plaid/errors';
-import { PLAID_PROCESSOR_TOKEN_PATTERN, type Product } from '../plaid/schemas';
+import { PLAID_PROCESSOR_TOKEN_PATTERN, type Product, type TransactionsUpdateStatus } from '../plaid/schemas';
 import { accountIdFor } from './data/user-good';
 import type { GeneratedTransaction } from './data/transactions';
 import type { EmulatorInstitution } from './institutions';
@@ -35,6 +35,18 @@ export interface Item {
   webhook: string | null;
   /** Built lazily on first use (most benchmark tokens never sync). */
   log: TransactionEvent[] | null;
+  /**
+   * How far Plaid's pull of the Item's transactions has got (the
+   * `transactions_update_status` of /processor/transactions/sync): NOT_READY
+   * (nothing pulled yet), INITIAL_UPDATE_COMPLETE (the last 30 days),
+   * HISTORICAL_UPDATE_COMPLETE (everything). Tokens start complete; the
+   * emulator's controls move them back and forth.
+   */
+  transactionsStatus: TransactionsUpdateStatus;
+  /** History generated but not yet pulled (released into the log as the status advances). */
+  heldBack: GeneratedTransaction[];
+  /** Days of history to generate (options.days_requested of the first sync; null = 90). */
+  daysRequested: number | null;
   addedCount: number;
   /**
    * Whether /processor/transactions/sync has been called on this Item. Until it
@@ -67,6 +79,9 @@ export class EmulatorState {
       permissions: [],
       webhook: null,
       log: null,
+      transactionsStatus: 'HISTORICAL_UPDATE_COMPLETE',
+      heldBack: [],
+      daysRequested: null,
       addedCount: 0,
       syncCalled: false,
       newSinceDefaultUpdate: 0,

@@ -1,6 +1,6 @@
 import { PlaidError, errors } from '../plaid/errors';
 import type { ProcessorTransactionsSyncResponse, Transaction } from '../plaid/schemas';
-import { generateHistory, newTransaction, type GeneratedTransaction, type NewTransactionInput } from './data/transactions';
+import { HISTORY_DAYS, generateHistory, newTransaction, type GeneratedTransaction, type NewTransactionInput } from './data/transactions';
 import { userGoodAccount } from './data/user-good';
 import { hash32 } from './random';
 import type { Item, TransactionEvent } from './state';
@@ -23,11 +23,95 @@ import type { Item, TransactionEvent } from './state';
 export const DEFAULT_SYNC_COUNT = 100;
 const CURSOR_VERSION = 'v1';
 
+/** Days of history the initial pull covers (Plaid: "only ... the last 30 days" until HISTORICAL_UPDATE). */
+export const INITIAL_UPDATE_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+function initialCutoff(item: Item): string {
+  return new Date(item.createdAt.getTime() - (INITIAL_UPDATE_DAYS - 1) * DAY_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * The Item's change log, built on first use from a history of
+ * `daysRequested` (default 90) days. What of it is pulled depends on the
+ * transactions status: everything (HISTORICAL_UPDATE_COMPLETE), the last 30
+ * days (INITIAL_UPDATE_COMPLETE; the rest is held back until the historical
+ * pull) or nothing (NOT_READY).
+ */
 export function ensureLog(item: Item): TransactionEvent[] {
   if (!item.log) {
-    item.log = generateHistory(item.seed, item.accountId, item.createdAt).map((tx) => ({ kind: 'added' as const, tx }));
+    const history = generateHistory(item.seed, item.accountId, item.createdAt, item.daysRequested ?? HISTORY_DAYS);
+    let pulled = history;
+    if (item.transactionsStatus === 'NOT_READY') pulled = [];
+    else if (item.transactionsStatus === 'INITIAL_UPDATE_COMPLETE') pulled = history.filter((tx) => tx.transaction.date >= initialCutoff(item));
+    const pulledSet = new Set(pulled);
+    item.heldBack = history.filter((tx) => !pulledSet.has(tx));
+    item.log = pulled.map((tx) => ({ kind: 'added' as const, tx }));
   }
   return item.log;
+}
+
+/**
+ * Puts the Item's transactions back to "not yet pulled" (a fresh Item whose
+ * Transactions product is not initialised): the history is discarded and will
+ * be generated again, with the next sync's days_requested, when the pull
+ * completes. Cursors issued before are no longer valid.
+ */
+export function resetTransactions(item: Item): void {
+  item.transactionsStatus = 'NOT_READY';
+  item.log = null;
+  item.heldBack = [];
+  item.daysRequested = null;
+  item.syncCalled = false;
+  item.newSinceDefaultUpdate = 0;
+}
+
+/** What completing a pull released: the statuses it passed through and the transactions it added. */
+export interface PullProgress {
+  reached: Array<'INITIAL_UPDATE_COMPLETE' | 'HISTORICAL_UPDATE_COMPLETE'>;
+  added: string[];
+}
+
+/**
+ * Advances the pull to `target`: INITIAL_UPDATE_COMPLETE releases the last 30
+ * days, HISTORICAL_UPDATE_COMPLETE everything (passing through the initial
+ * pull when the Item was NOT_READY). Released transactions are appended to the
+ * log as `added`, so a client polling sync receives them. Never goes back
+ * (resetTransactions does).
+ */
+export function completePull(item: Item, target: 'INITIAL_UPDATE_COMPLETE' | 'HISTORICAL_UPDATE_COMPLETE'): PullProgress {
+  const log = ensureLog(item);
+  const progress: PullProgress = { reached: [], added: [] };
+  const release = (txs: GeneratedTransaction[]) => {
+    for (const tx of txs) {
+      log.push({ kind: 'added', tx });
+      progress.added.push(tx.transaction.transaction_id);
+    }
+  };
+  if (item.transactionsStatus === 'NOT_READY') {
+    const cutoff = initialCutoff(item);
+    release(item.heldBack.filter((tx) => tx.transaction.date >= cutoff));
+    item.heldBack = item.heldBack.filter((tx) => tx.transaction.date < cutoff);
+    item.transactionsStatus = 'INITIAL_UPDATE_COMPLETE';
+    progress.reached.push('INITIAL_UPDATE_COMPLETE');
+  }
+  if (target === 'HISTORICAL_UPDATE_COMPLETE' && item.transactionsStatus === 'INITIAL_UPDATE_COMPLETE') {
+    release(item.heldBack);
+    item.heldBack = [];
+    item.transactionsStatus = 'HISTORICAL_UPDATE_COMPLETE';
+    progress.reached.push('HISTORICAL_UPDATE_COMPLETE');
+  }
+  return progress;
+}
+
+/** The Item's transactions as they stand now (latest version of each, removed ones left out), in log order. */
+export function liveTransactions(log: TransactionEvent[]): Map<string, GeneratedTransaction> {
+  const live = new Map<string, GeneratedTransaction>();
+  for (const e of log) {
+    if (e.kind === 'removed') live.delete(e.transactionId);
+    else live.set(e.tx.transaction.transaction_id, e.tx);
+  }
+  return live;
 }
 
 interface CursorPosition {
@@ -74,9 +158,42 @@ export interface SyncInput {
   cursor?: string | null;
   count?: number | null;
   includeOriginalDescription?: boolean;
+  /** options.days_requested: honoured only while the Item's transactions are not initialised. */
+  daysRequested?: number;
+  /** options.account_id: must be the token's account. */
+  accountId?: string;
+}
+
+export function invalidAccountId(): PlaidError {
+  // INVALID_ACCOUNT_ID (INVALID_INPUT): "failed to find requested account ID for requested item".
+  return new PlaidError({ type: 'INVALID_INPUT', code: 'INVALID_ACCOUNT_ID', message: 'failed to find requested account ID for requested item' });
 }
 
 export function syncTransactions(item: Item, input: SyncInput, requestId: string): ProcessorTransactionsSyncResponse {
+  // options.account_id: "An error will be returned if a provided account_id is
+  // not associated with the Item." A processor token covers one account, so the
+  // only valid value is the token's own, whose stream is the token's stream.
+  if (input.accountId !== undefined && input.accountId !== item.accountId) throw invalidAccountId();
+  // options.days_requested "only applies to calls for Items where the
+  // Transactions product has not already been initialized" (default 90 days,
+  // 1-730); once the history exists it has no effect.
+  if (input.daysRequested !== undefined && item.log === null && item.daysRequested === null) item.daysRequested = input.daysRequested;
+  if (item.transactionsStatus === 'NOT_READY') {
+    // Sync does not answer PRODUCT_NOT_READY: "you will receive a response with
+    // no transactions" and, per the spec's next_cursor, "If transactions are not
+    // yet available, this will be an empty string" (so the client retries with
+    // the same empty cursor). The call still arms SYNC_UPDATES_AVAILABLE.
+    return {
+      added: [],
+      modified: [],
+      removed: [],
+      next_cursor: '',
+      has_more: false,
+      transactions_update_status: 'NOT_READY',
+      account: userGoodAccount(item.accountId, null),
+      request_id: requestId,
+    };
+  }
   const log = ensureLog(item);
   const count = input.count ?? DEFAULT_SYNC_COUNT;
   let start: CursorPosition;
@@ -101,13 +218,24 @@ export function syncTransactions(item: Item, input: SyncInput, requestId: string
     ...tx.transaction,
     original_description: input.includeOriginalDescription ? tx.originalDescription : null,
   });
+  // Within one page a transaction appears once: added-then-modified is
+  // reported as added with its latest values, modified twice as its latest
+  // modification (the client applies added, then modified, then removed).
+  const added = new Map<string, GeneratedTransaction>();
+  const modified = new Map<string, GeneratedTransaction>();
+  for (const e of page) {
+    if (e.kind === 'removed') continue;
+    const id = e.tx.transaction.transaction_id;
+    if (e.kind === 'added' || added.has(id)) added.set(id, e.tx);
+    else modified.set(id, e.tx);
+  }
   return {
-    added: page.flatMap((e) => (e.kind === 'added' ? [render(e.tx)] : [])),
-    modified: page.flatMap((e) => (e.kind === 'modified' ? [render(e.tx)] : [])),
+    added: [...added.values()].map(render),
+    modified: [...modified.values()].map(render),
     removed: page.flatMap((e) => (e.kind === 'removed' ? [{ transaction_id: e.transactionId, account_id: e.accountId }] : [])),
     next_cursor: encodeCursor(item, { position: end, snapshot: start.snapshot }),
     has_more: end < start.snapshot,
-    transactions_update_status: 'HISTORICAL_UPDATE_COMPLETE',
+    transactions_update_status: item.transactionsStatus,
     account: userGoodAccount(item.accountId, null),
     request_id: requestId,
   };
@@ -123,6 +251,53 @@ export interface AddTransactionsInput {
 export interface AddTransactionsResult {
   added: string[];
   removed: string[];
+  modified?: string[];
+}
+
+export interface ModifyTransactionsInput {
+  /** Default: the most recent live transaction. */
+  transaction_ids?: string[];
+  amount?: number;
+  name?: string;
+  date?: string;
+}
+
+function unknownTransaction(id: string): PlaidError {
+  return errors.invalidField(`transaction_ids: ${id} is not a live transaction of this processor token`);
+}
+
+/**
+ * The control's work: the Item's institution changed live transactions
+ * (amount, name or date; with none given, the amount goes up by 1.00, like a
+ * tip adjustment). Each is appended to the log as `modified`, which sync
+ * reports in `modified`.
+ */
+export function modifyTransactions(item: Item, input: ModifyTransactionsInput): AddTransactionsResult {
+  const log = ensureLog(item);
+  const live = liveTransactions(log);
+  const ids = input.transaction_ids ?? [...live.keys()].slice(-1);
+  for (const id of ids) if (!live.has(id)) throw unknownTransaction(id);
+  const noChange = input.amount === undefined && input.name === undefined && input.date === undefined;
+  for (const id of ids) {
+    const tx = live.get(id)!;
+    const transaction: Transaction = {
+      ...tx.transaction,
+      amount: input.amount ?? (noChange ? Math.round((tx.transaction.amount + 1) * 100) / 100 : tx.transaction.amount),
+      name: input.name ?? tx.transaction.name,
+      date: input.date ?? tx.transaction.date,
+    };
+    log.push({ kind: 'modified', tx: { ...tx, transaction } });
+  }
+  return { added: [], removed: [], modified: ids };
+}
+
+/** The control's work: the institution dropped live transactions; each is appended to the log as `removed`. */
+export function removeTransactions(item: Item, transactionIds: string[]): AddTransactionsResult {
+  const log = ensureLog(item);
+  const live = liveTransactions(log);
+  for (const id of transactionIds) if (!live.has(id)) throw unknownTransaction(id);
+  for (const id of new Set(transactionIds)) log.push({ kind: 'removed', transactionId: id, accountId: item.accountId });
+  return { added: [], removed: [...new Set(transactionIds)] };
 }
 
 /** The control endpoint's work: append new (and posted) transactions to the log. */

@@ -140,13 +140,17 @@ export function buildTransaction(
   return { transaction, originalDescription: merchant.name.toUpperCase() };
 }
 
-/** The initial history, oldest first. */
-export function generateHistory(itemSeed: string, accountId: string, createdAt: Date): GeneratedTransaction[] {
+/**
+ * The initial history, oldest first: `days` days up to the Item's creation day
+ * (HISTORY_DAYS, 90, unless `options.days_requested` of the first
+ * /processor/transactions/sync asked for another amount, 1-730).
+ */
+export function generateHistory(itemSeed: string, accountId: string, createdAt: Date, days: number = HISTORY_DAYS): GeneratedTransaction[] {
   const rng = createRng(`history:${itemSeed}`);
   const out: GeneratedTransaction[] = [];
   const today = Date.UTC(createdAt.getUTCFullYear(), createdAt.getUTCMonth(), createdAt.getUTCDate());
   let n = 0;
-  for (let daysAgo = HISTORY_DAYS - 1; daysAgo >= 0; daysAgo--) {
+  for (let daysAgo = days - 1; daysAgo >= 0; daysAgo--) {
     const day = new Date(today - daysAgo * 86_400_000);
     const date = isoDate(day);
     if (daysAgo % 14 === 3) {

@@ -1,9 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { plaidRequest, processorTokenSchema, requestIdSchema } from '../../plaid/schemas';
 import { FIRE_WEBHOOK_TYPES, FIREABLE_WEBHOOK_CODES, fireWebhook } from '../fire-webhook';
-import { itemLoginRequired, loginRepaired, sendToItem, transactionsChanged } from '../item-webhooks';
+import { errors } from '../../plaid/errors';
+import { itemLoginRequired, loginRepaired, pullCompleted, sendToItem, transactionsChanged } from '../item-webhooks';
 import { createEmulatorRouter, plaidPost, type EmulatorContext } from '../router';
-import { addTransactions } from '../transactions';
+import { addTransactions, completePull, modifyTransactions, removeTransactions, resetTransactions } from '../transactions';
 
 /**
  * Emulator-only controls (not Plaid endpoints; Plaid's equivalents need an
@@ -21,6 +22,15 @@ import { addTransactions } from '../transactions';
  *   DEFAULT_UPDATE, TRANSACTIONS_REMOVED; see transactionsChanged).
  * - /sandbox/processor_token/fire_webhook: Plaid's /sandbox/item/fire_webhook
  *   for a processor token (see fire-webhook.ts).
+ * - /sandbox/processor_token/transactions/set_update_status: NOT_READY puts the
+ *   token's transactions back to "not pulled yet" (sync answers empty pages
+ *   with an empty next_cursor); INITIAL_UPDATE_COMPLETE releases the last 30
+ *   days; HISTORICAL_UPDATE_COMPLETE the whole history. Completing sends
+ *   INITIAL_UPDATE / HISTORICAL_UPDATE and, once sync was called,
+ *   SYNC_UPDATES_AVAILABLE.
+ * - /sandbox/processor_token/transactions/modify and /remove: the institution
+ *   changed or dropped live transactions; sync reports them in `modified` /
+ *   `removed`, and SYNC_UPDATES_AVAILABLE (and TRANSACTIONS_REMOVED) are sent.
  */
 const tokenOnly = plaidRequest({ processor_token: processorTokenSchema });
 
@@ -54,6 +64,36 @@ export const emulatorFireWebhookRequestSchema = plaidRequest({
     .openapi({ description: 'The webhook type; by default the code\'s own (TRANSACTIONS for DEFAULT_UPDATE, ITEM for ERROR).' }),
   webhook_code: z.string().openapi({ description: `The webhook to fire: ${Object.keys(FIREABLE_WEBHOOK_CODES).join(', ')}.` }),
 }).openapi('EmulatorFireWebhookRequest');
+
+export const emulatorSetUpdateStatusRequestSchema = plaidRequest({
+  processor_token: processorTokenSchema,
+  transactions_update_status: z.enum(['NOT_READY', 'INITIAL_UPDATE_COMPLETE', 'HISTORICAL_UPDATE_COMPLETE']),
+}).openapi('EmulatorTransactionsSetUpdateStatusRequest');
+
+const setUpdateStatusResponse = z
+  .looseObject({
+    transactions_update_status: z.enum(['NOT_READY', 'INITIAL_UPDATE_COMPLETE', 'HISTORICAL_UPDATE_COMPLETE']),
+    added: z.array(z.string()),
+    request_id: requestIdSchema,
+  })
+  .openapi('EmulatorTransactionsSetUpdateStatusResponse');
+
+export const emulatorTransactionsModifyRequestSchema = plaidRequest({
+  processor_token: processorTokenSchema,
+  transaction_ids: z.array(z.string().min(1)).min(1).max(500).optional().openapi({ description: 'Default: the most recent live transaction.' }),
+  amount: z.number().optional(),
+  name: z.string().min(1).max(200).optional(),
+  date: z.iso.date().optional(),
+}).openapi('EmulatorTransactionsModifyRequest');
+
+export const emulatorTransactionsRemoveRequestSchema = plaidRequest({
+  processor_token: processorTokenSchema,
+  transaction_ids: z.array(z.string().min(1)).min(1).max(500),
+}).openapi('EmulatorTransactionsRemoveRequest');
+
+const transactionsChangeResponse = z
+  .looseObject({ modified: z.array(z.string()).optional(), removed: z.array(z.string()), request_id: requestIdSchema })
+  .openapi('EmulatorTransactionsChangeResponse');
 
 const fireWebhookResponse = z
   .looseObject({ webhook_fired: z.boolean(), request_id: requestIdSchema })
@@ -117,6 +157,62 @@ export function controlRoutes(ctx: EmulatorContext) {
       const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
       fireWebhook(ctx.webhooks, item, body, ctx.clock());
       return { webhook_fired: true };
+    },
+  );
+
+  plaidPost(
+    router,
+    {
+      path: '/sandbox/processor_token/transactions/set_update_status',
+      summary: "Put the token's transactions into NOT_READY, or complete the initial / historical pull",
+      request: emulatorSetUpdateStatusRequestSchema,
+      response: setUpdateStatusResponse,
+    },
+    (body, c) => {
+      const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
+      const target = body.transactions_update_status;
+      if (target === 'NOT_READY') {
+        resetTransactions(item);
+        return { transactions_update_status: item.transactionsStatus, added: [] };
+      }
+      if (target === 'INITIAL_UPDATE_COMPLETE' && item.transactionsStatus === 'HISTORICAL_UPDATE_COMPLETE') {
+        throw errors.invalidField('transactions_update_status: the historical pull is already complete; set NOT_READY first');
+      }
+      const progress = completePull(item, target);
+      pullCompleted(ctx.webhooks, item, progress, ctx.clock());
+      return { transactions_update_status: item.transactionsStatus, added: progress.added };
+    },
+  );
+
+  plaidPost(
+    router,
+    {
+      path: '/sandbox/processor_token/transactions/modify',
+      summary: 'Modify live transactions (sync reports them in `modified`)',
+      request: emulatorTransactionsModifyRequestSchema,
+      response: transactionsChangeResponse,
+    },
+    (body, c) => {
+      const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
+      const result = modifyTransactions(item, body);
+      transactionsChanged(ctx.webhooks, item, result);
+      return { modified: result.modified ?? [], removed: [] };
+    },
+  );
+
+  plaidPost(
+    router,
+    {
+      path: '/sandbox/processor_token/transactions/remove',
+      summary: 'Remove live transactions (sync reports them in `removed`)',
+      request: emulatorTransactionsRemoveRequestSchema,
+      response: transactionsChangeResponse,
+    },
+    (body, c) => {
+      const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
+      const result = removeTransactions(item, body.transaction_ids);
+      transactionsChanged(ctx.webhooks, item, result);
+      return { removed: result.removed };
     },
   );
 

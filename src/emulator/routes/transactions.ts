@@ -26,7 +26,13 @@ export function transactionsRoutes(ctx: EmulatorContext) {
       item.syncCalled = true;
       const { request_id: _omit, ...page } = syncTransactions(
         item,
-        { cursor: body.cursor, count: body.count, includeOriginalDescription: body.options?.include_original_description ?? false },
+        {
+          cursor: body.cursor,
+          count: body.count,
+          includeOriginalDescription: body.options?.include_original_description ?? false,
+          ...(body.options?.days_requested !== undefined ? { daysRequested: body.options.days_requested } : {}),
+          ...(body.options?.account_id !== undefined ? { accountId: body.options.account_id } : {}),
+        },
         c.get('requestId'),
       );
       return page;

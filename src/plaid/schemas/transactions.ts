@@ -80,6 +80,8 @@ export const TRANSACTIONS_UPDATE_STATUSES = [
   'HISTORICAL_UPDATE_COMPLETE',
 ] as const;
 
+export type TransactionsUpdateStatus = (typeof TRANSACTIONS_UPDATE_STATUSES)[number];
+
 export const transactionsSyncRequestOptionsSchema = z
   .strictObject({
     include_original_description: z.boolean().nullish(),
