@@ -1,9 +1,9 @@
 import { createRouter } from '../../lib/create-router';
-import { PARTNER_ENDPOINT_SPECS } from './endpoints';
+import { PARTNER_ENDPOINTS } from '../../plaid/schemas';
 import { registerPartnerEndpoint, registerPartnerSecuritySchemes } from './pipeline';
 
 /** The seven partner endpoints (/processor/*): Plaid's API, with gateway tokens and keys. */
 export const partnerRoutes = createRouter();
 
 registerPartnerSecuritySchemes(partnerRoutes);
-for (const spec of PARTNER_ENDPOINT_SPECS) registerPartnerEndpoint(partnerRoutes, spec);
+for (const endpoint of PARTNER_ENDPOINTS) registerPartnerEndpoint(partnerRoutes, endpoint);

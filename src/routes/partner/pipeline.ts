@@ -7,7 +7,7 @@ import { buildRecord } from '../../audit/middleware';
 import type { AppEnv } from '../../context';
 import type { AppRouter } from '../../lib/create-router';
 import { PlaidError, errors } from '../../plaid/errors';
-import { plaidErrorSchema, type PartnerPath, type PartnerProduct } from '../../plaid/schemas';
+import { plaidErrorSchema, type PartnerEndpoint } from '../../plaid/schemas';
 import { plaidErrorFromZod } from '../../plaid/validation';
 import { type Admission, type DenialReason, unsealForCall } from '../../tenancy/admission';
 import { rateLimitError } from '../../ratelimit/errors';
@@ -32,17 +32,8 @@ import { UpstreamFailure } from '../../upstream/errors';
  * intent) before the response leaves.
  */
 
-export interface PartnerEndpointSpec {
-  path: PartnerPath;
-  product: PartnerProduct;
-  operationId: string;
-  summary: string;
-  description: string;
-  request: z.ZodType;
-  response: z.ZodType;
-  /** false for the Signal reports: never retried upstream. */
-  idempotent: boolean;
-}
+/** One row of the partner endpoint table (src/plaid/schemas/endpoints.ts). */
+export type PartnerEndpointSpec = PartnerEndpoint;
 
 /** Upper bound on recorded field names (unknown fields are named by the caller). */
 const MAX_FIELD_NAMES = 40;
