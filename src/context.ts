@@ -1,5 +1,8 @@
 import type { GatewayConfig } from './config';
 import type { Database } from './db/database';
+import type { Logger } from './lib/logger';
+
+export type { Logger };
 
 /**
  * What the app is built from. The Node entry, the Worker entry and every test
@@ -67,12 +70,6 @@ export interface AuditDraft {
   enabled: boolean;
 }
 
-export interface Logger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
 
 export type Principal =
   | { kind: 'operator' }

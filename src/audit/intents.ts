@@ -16,7 +16,7 @@
  * Trigger (src/worker.ts).
  */
 import { sql } from 'drizzle-orm';
-import type { Logger } from '../context';
+import type { Logger } from '../lib/logger';
 import { type Database, queryRows } from '../db/database';
 import { OCCURRED_AT_SQL } from './canonical';
 import type { AuditRecordInput, AuditSink } from './writer';

@@ -71,7 +71,7 @@
  * `timeoutMs` is treated the same way.
  */
 import { sql } from 'drizzle-orm';
-import type { Logger } from '../context';
+import type { Logger } from '../lib/logger';
 import { type Database, queryRows } from '../db/database';
 import { jsonColumn, statement } from '../db/statement';
 import { rateLimiterUnavailable } from './errors';

@@ -26,7 +26,7 @@
  * The reason of a denial goes into the audit record; the partner sees only
  * INVALID_PROCESSOR_TOKEN for every token-related one (src/routes/partner/pipeline.ts).
  */
-import type { Logger } from '../context';
+import type { Logger } from '../lib/logger';
 import type { Database } from '../db/database';
 import { jsonColumn, statement } from '../db/statement';
 import { Batcher } from '../lib/batcher';

@@ -1,4 +1,4 @@
-import type { Logger } from '../context';
+import type { Logger } from '../lib/logger';
 import type { GatewayMetrics, UpstreamOutcome } from '../metrics';
 import { isPlaidErrorBody } from '../plaid/errors';
 import type { PlaidCredentials, PlaidUpstream, UpstreamResponse } from './client';
