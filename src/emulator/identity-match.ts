@@ -10,7 +10,9 @@ import type { AccountIdentityMatchScore, IdentityMatchUser, Owner } from '../pla
  * Names: normalized tokens, compared first-to-first and last-to-last with
  * Jaro-Winkler (a nickname of the first name counts almost as a match; a middle
  * name present on one side only costs a little). Deliberately small, but it
- * orders typos, nicknames, partial and wrong names sensibly.
+ * orders typos, nicknames, partial and wrong names sensibly. A different first
+ * name with the same last name lands in 50-69 ("unlikely match, likely
+ * relative"); business-name suffixes set is_business_name_detected.
  */
 
 type MatchFields = Pick<AccountIdentityMatchScore, 'legal_name' | 'phone_number' | 'email_address' | 'address'>;
@@ -95,14 +97,38 @@ interface NameScore {
   score: number;
   firstOrLast: boolean;
   nickname: boolean;
+  business: boolean;
 }
+
+/**
+ * Strings indicative of a business name. Plaid: is_business_name_detected "Is
+ * true if the name on either of the names that was matched for the score
+ * contained strings indicative of a business name, such as "CORP", "LLC",
+ * "INC", or "LTD"" (plus their spelled-out and dotted forms: "L.L.C.",
+ * "Incorporated", "Limited", ...).
+ */
+const BUSINESS_WORDS = new Set([
+  'llc', 'inc', 'corp', 'ltd', 'corporation', 'incorporated', 'limited', 'llp', 'lllp', 'pllc', 'plc', 'company', 'co',
+]);
+
+export function isBusinessName(name: string): boolean {
+  return name
+    .toLowerCase()
+    .replace(/[.,]/g, '')
+    .split(/[\s-]+/)
+    .some((t) => BUSINESS_WORDS.has(t));
+}
+
+/** A first name this far from the other (Jaro-Winkler) is another person's, not a typo of it. */
+const DIFFERENT_FIRST_NAME = 0.85;
 
 export function scoreName(input: string, owner: string): NameScore | null {
   const a = nameTokens(input);
   const b = nameTokens(owner);
   if (!a.length || !b.length) return null;
-  if (a.join(' ') === b.join(' ')) return { score: 100, firstOrLast: true, nickname: false };
-  if ([...a].sort().join(' ') === [...b].sort().join(' ')) return { score: 95, firstOrLast: true, nickname: false };
+  const business = isBusinessName(input) || isBusinessName(owner);
+  if (a.join(' ') === b.join(' ')) return { score: 100, firstOrLast: true, nickname: false, business };
+  if ([...a].sort().join(' ') === [...b].sort().join(' ')) return { score: 95, firstOrLast: true, nickname: false, business };
   const [aFirst, aLast] = [a[0]!, a[a.length - 1]!];
   const [bFirst, bLast] = [b[0]!, b[b.length - 1]!];
   const nickname = isNickname(aFirst, bFirst);
@@ -111,10 +137,17 @@ export function scoreName(input: string, owner: string): NameScore | null {
   let score = 100 * (0.4 * firstSim + 0.6 * lastSim);
   if (a.length !== b.length) score -= 3; // a middle name on one side only
   if (a.length === 1 || b.length === 1) score = Math.min(score, 75); // a single name is at best a partial match
+  // Same last name, a clearly different first name (neither a typo nor a
+  // nickname of it): Plaid's name-score table puts this at 50-69, "Unlikely
+  // match, likely relative" (its example: Andrew Smith against Betty Smith).
+  if (a.length > 1 && b.length > 1 && lastSim >= 0.95 && !nickname && firstSim < DIFFERENT_FIRST_NAME) {
+    score = 50 + 19 * (firstSim / DIFFERENT_FIRST_NAME);
+  }
   return {
     score: Math.max(0, Math.min(99, Math.round(score))),
     firstOrLast: aFirst === bFirst || aLast === bLast || nickname,
     nickname,
+    business,
   };
 }
 
@@ -202,7 +235,7 @@ export function matchIdentity(user: IdentityMatchUser | undefined, owners: Owner
       score: name?.score ?? null,
       is_first_name_or_last_name_match: name ? name.firstOrLast : null,
       is_nickname_match: name ? name.nickname : null,
-      is_business_name_detected: name ? false : null,
+      is_business_name_detected: name ? name.business : null,
     },
     phone_number: { score: phone?.score ?? null },
     email_address: { score: email?.score ?? null },
