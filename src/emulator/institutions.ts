@@ -10,6 +10,13 @@ export interface EmulatorInstitution {
   error?: 'INSTITUTION_DOWN' | 'INSTITUTION_NOT_RESPONDING' | 'INSTITUTION_NO_LONGER_SUPPORTED';
   /** Capital One: /processor/balance/get requires options.min_last_updated_datetime. */
   requiresMinLastUpdated?: boolean;
+  /** ISO 3166 country of the institution when not the US (Sandbox's Canadian and UK test banks). */
+  country?: 'CA' | 'GB';
+}
+
+/** The institution's country (US unless stated). */
+export function institutionCountry(institution: EmulatorInstitution): string {
+  return institution.country ?? 'US';
 }
 
 export const INSTITUTIONS: readonly EmulatorInstitution[] = [
@@ -18,9 +25,9 @@ export const INSTITUTIONS: readonly EmulatorInstitution[] = [
   { id: 'ins_109510', name: 'Tattersall Federal Credit Union' },
   { id: 'ins_109511', name: 'Tartan Bank' },
   { id: 'ins_109512', name: 'Houndstooth Bank' },
-  { id: 'ins_43', name: 'Platypus OAuth Bank' },
-  { id: 'ins_116834', name: 'Flexible Platypus Open Banking (UK Bank)' },
-  { id: 'ins_117650', name: 'Royal Bank of Plaid (UK Bank)' },
+  { id: 'ins_43', name: 'Tartan-Dominion Bank of Canada', country: 'CA' },
+  { id: 'ins_116834', name: 'Flexible Platypus Open Banking (UK Bank)', country: 'GB' },
+  { id: 'ins_117650', name: 'Royal Bank of Plaid (UK Bank)', country: 'GB' },
   { id: 'ins_127287', name: 'Platypus OAuth Bank' },
   { id: 'ins_132241', name: 'First Platypus OAuth App2App Bank' },
   { id: 'ins_117181', name: 'Flexible Platypus Open Banking (QR code)' },

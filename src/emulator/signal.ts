@@ -1,5 +1,7 @@
 import { errors } from '../plaid/errors';
-import type { ProcessorSignalEvaluateResponse } from '../plaid/schemas';
+import { PlaidError } from '../plaid/errors';
+import { isNachaReturnCode, type ProcessorSignalEvaluateResponse } from '../plaid/schemas';
+import { institutionCountry } from './institutions';
 import type { GeneratedTransaction } from './data/transactions';
 import { USER_GOOD_ACCOUNT } from './data/user-good';
 import { hash32 } from './random';
@@ -81,6 +83,28 @@ export function coreAttributes(item: Item, history: GeneratedTransaction[], now:
   return attrs;
 }
 
+/**
+ * Signal's eligibility, checked after the token's own checks and before any
+ * score is computed:
+ * - PRODUCTS_NOT_SUPPORTED (ITEM_ERROR, error_message "") for "/signal/evaluate
+ *   on a non-US financial institution";
+ * - PRODUCT_NOT_READY (ITEM_ERROR) while the emulator's control holds the Item
+ *   in that state, standing for "called for the first time on a new Item before
+ *   any balance data could be extracted ... after 15 seconds".
+ */
+export function checkSignalEligibility(item: Item): void {
+  if (institutionCountry(item.institution) !== 'US') {
+    throw new PlaidError({ type: 'ITEM_ERROR', code: 'PRODUCTS_NOT_SUPPORTED', message: '' });
+  }
+  if (item.signalNotReady) {
+    throw new PlaidError({
+      type: 'ITEM_ERROR',
+      code: 'PRODUCT_NOT_READY',
+      message: 'the requested product is not yet ready. please provide a webhook or try the request again later',
+    });
+  }
+}
+
 function neverEvaluated() {
   return errors.invalidField('client_transaction_id was never evaluated with /processor/signal/evaluate');
 }
@@ -95,8 +119,16 @@ export function reportDecision(item: Item, clientTransactionId: string, initiate
   evaluation.initiated = initiated;
 }
 
-/** return/report: refused for an unknown transaction (the return code format is checked by the schema). */
+/**
+ * return/report: return_code "Must be a valid ACH return code (e.g. "R01")",
+ * and one "not formatted correctly" is INVALID_FIELD; R-codes NACHA does not
+ * assign (R00, R99, ...) are refused the same way. Refused too for a
+ * transaction never evaluated.
+ */
 export function reportReturn(item: Item, clientTransactionId: string, returnCode: string): void {
+  if (!isNachaReturnCode(returnCode)) {
+    throw errors.invalidField(`return_code must be a valid ACH return code assigned by NACHA (such as R01); ${returnCode} is not one`);
+  }
   const evaluation = item.signals.get(clientTransactionId);
   if (!evaluation) throw neverEvaluated();
   evaluation.returnCode = returnCode;

@@ -59,6 +59,8 @@ export interface Item {
   /** How many /processor/transactions/refresh calls have changed this Item (seeds what the next one finds). */
   refreshCount: number;
   signals: Map<string, SignalEvaluation>;
+  /** /processor/signal/evaluate answers PRODUCT_NOT_READY while set (the emulator's control). */
+  signalNotReady: boolean;
 }
 
 export class EmulatorState {
@@ -87,6 +89,7 @@ export class EmulatorState {
       newSinceDefaultUpdate: 0,
       refreshCount: 0,
       signals: new Map(),
+      signalNotReady: false,
     };
     this.items.set(processorToken, item);
     return item;

@@ -31,6 +31,8 @@ import { addTransactions, completePull, modifyTransactions, removeTransactions, 
  * - /sandbox/processor_token/transactions/modify and /remove: the institution
  *   changed or dropped live transactions; sync reports them in `modified` /
  *   `removed`, and SYNC_UPDATES_AVAILABLE (and TRANSACTIONS_REMOVED) are sent.
+ * - /sandbox/processor_token/signal/set_product_not_ready: while `not_ready`
+ *   is true, /processor/signal/evaluate answers PRODUCT_NOT_READY.
  */
 const tokenOnly = plaidRequest({ processor_token: processorTokenSchema });
 
@@ -94,6 +96,15 @@ export const emulatorTransactionsRemoveRequestSchema = plaidRequest({
 const transactionsChangeResponse = z
   .looseObject({ modified: z.array(z.string()).optional(), removed: z.array(z.string()), request_id: requestIdSchema })
   .openapi('EmulatorTransactionsChangeResponse');
+
+export const emulatorSignalNotReadyRequestSchema = plaidRequest({
+  processor_token: processorTokenSchema,
+  not_ready: z.boolean().optional().openapi({ description: 'true (default): evaluate answers PRODUCT_NOT_READY; false: it scores again.' }),
+}).openapi('EmulatorSignalSetProductNotReadyRequest');
+
+const signalNotReadyResponse = z
+  .looseObject({ not_ready: z.boolean(), request_id: requestIdSchema })
+  .openapi('EmulatorSignalSetProductNotReadyResponse');
 
 const fireWebhookResponse = z
   .looseObject({ webhook_fired: z.boolean(), request_id: requestIdSchema })
@@ -213,6 +224,21 @@ export function controlRoutes(ctx: EmulatorContext) {
       const result = removeTransactions(item, body.transaction_ids);
       transactionsChanged(ctx.webhooks, item, result);
       return { removed: result.removed };
+    },
+  );
+
+  plaidPost(
+    router,
+    {
+      path: '/sandbox/processor_token/signal/set_product_not_ready',
+      summary: "Make /processor/signal/evaluate answer PRODUCT_NOT_READY (or stop)",
+      request: emulatorSignalNotReadyRequestSchema,
+      response: signalNotReadyResponse,
+    },
+    (body, c) => {
+      const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
+      item.signalNotReady = body.not_ready ?? true;
+      return { not_ready: item.signalNotReady };
     },
   );
 

@@ -6,7 +6,7 @@ import {
   processorSignalReturnReportRequestSchema,
   processorSignalReturnReportResponseSchema,
 } from '../../plaid/schemas';
-import { coreAttributes, evaluate, reportDecision, reportReturn } from '../signal';
+import { checkSignalEligibility, coreAttributes, evaluate, reportDecision, reportReturn } from '../signal';
 import { createEmulatorRouter, plaidPost, type EmulatorContext } from '../router';
 import { ensureLog } from '../transactions';
 import { guardedItem } from './guard';
@@ -24,6 +24,7 @@ export function signalRoutes(ctx: EmulatorContext) {
         needsHealthyItem: true,
         transactionKey: body.client_transaction_id,
       });
+      checkSignalEligibility(item);
       const now = ctx.clock().getTime();
       const evaluation = evaluate(item, body.client_transaction_id, body.amount, now);
       const history = ensureLog(item).flatMap((e) => (e.kind === 'added' ? [e.tx] : []));

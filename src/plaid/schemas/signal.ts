@@ -102,6 +102,30 @@ export const processorSignalDecisionReportResponseSchema = z
 /** ACH return codes look like R01..R99 (Plaid: "must be formatted correctly", else INVALID_FIELD). */
 export const ACH_RETURN_CODE_PATTERN = /^R\d{2}$/;
 
+/**
+ * The return codes NACHA assigns (the ACH rules' return reason codes): R01-R47,
+ * R50-R53, the dishonored and contested dishonored returns R61, R62, R67-R77,
+ * and the IAT codes R80-R85. R00, R48-R49, R54-R60, R63-R66 (retired) and
+ * R78-R79, R86-R99 are not return codes. Plaid: return_code "Must be a valid
+ * ACH return code (e.g. "R01")".
+ */
+export const NACHA_RETURN_CODES: readonly string[] = [
+  ...range(1, 47),
+  ...range(50, 53),
+  61,
+  62,
+  ...range(67, 77),
+  ...range(80, 85),
+].map((n) => `R${String(n).padStart(2, '0')}`);
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+export function isNachaReturnCode(code: string): boolean {
+  return NACHA_RETURN_CODES.includes(code);
+}
+
 export const processorSignalReturnReportRequestSchema = plaidRequest({
   processor_token: processorTokenSchema,
   client_transaction_id: clientTransactionId,
