@@ -164,7 +164,8 @@ describe('Items in error', () => {
       error_type: 'ITEM_ERROR',
       error_code: 'ITEM_LOGIN_REQUIRED',
     });
-    expect(err.display_message).toEqual(expect.any(String));
+    // Plaid's documented ITEM_LOGIN_REQUIRED body has display_message null.
+    expect(err.display_message).toBeNull();
     await expectSdkError(h.plaid.processorSignalEvaluate({ processor_token: t, client_transaction_id: 'x', amount: 1 }), {
       status: 400,
       error_code: 'ITEM_LOGIN_REQUIRED',
