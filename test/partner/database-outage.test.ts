@@ -1,18 +1,22 @@
 /**
- * The database goes away under load and comes back, with no gateway restart.
- * A proxy in front of a Postgres database of the test's own cuts every
- * connection and refuses new ones, then lets them through again:
+ * The database goes away under load and comes back, with no gateway restart,
+ * twice: a proxy in front of a Postgres database of the test's own cuts every
+ * connection and refuses new ones (the network or the server gone), then the
+ * real server itself refuses the database and ends its sessions
+ * (ALLOW_CONNECTIONS false, pg_terminate_backend), then allows it again:
  * - while it is gone, calls are refused with Plaid's API_ERROR within
  *   DATABASE_TIMEOUT_MS (never hang), and /ready says so;
  * - once it is back, calls succeed again, /ready is ready;
  * - every 200 a client received has its audit record, and the chain verifies.
  */
 import { sql } from 'drizzle-orm';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/database';
 import { verifyChain } from '../../src/audit/verify';
 import { openPostgres } from '../../src/db/postgres';
 import { scratchPostgres, type TestDatabase } from '../support/db';
+import { serverUrl } from '../support/pg-url';
 import { startOutageProxy, type OutageProxy } from '../support/outage-proxy';
 import { expectPlaidError } from '../support/plaid-spec';
 import { startTestStack, type TestStack } from '../support/stack';
@@ -77,46 +81,76 @@ function load(concurrency: number) {
 
 const ready = async () => (await fetch(`${stack.url}/ready`)).status;
 
-describe('the database goes away under load and comes back', () => {
-  it('refuses promptly while it is gone, resumes without a restart, and loses no record of a 200', async () => {
-    expect((await authGet()).status).toBe(200);
-    const traffic = load(6);
-    await new Promise((r) => setTimeout(r, 500));
+/**
+ * One outage under load: `takeDown` makes the database unreachable, `bringBack`
+ * restores it. Answers a line of figures for the log.
+ */
+async function outageUnderLoad(takeDown: () => Promise<void>, bringBack: () => Promise<void>): Promise<string> {
+  expect((await authGet()).status).toBe(200);
+  const traffic = load(6);
+  await new Promise((r) => setTimeout(r, 500));
 
-    proxy.down();
-    const downAt = Date.now();
-    await new Promise((r) => setTimeout(r, 3_000));
-    expect(await ready()).toBe(503);
-    const duringOutage = traffic.outcomes.filter((o) => o.status !== 200);
+  await takeDown();
+  const downAt = Date.now();
+  await new Promise((r) => setTimeout(r, 3_000));
+  expect(await ready()).toBe(503);
+  const duringOutage = traffic.outcomes.filter((o) => o.status !== 200);
 
-    proxy.up();
-    // Recovered: the pool reconnects on its own.
-    await expect.poll(async () => (await authGet()).status, { timeout: 40_000, interval: 250 }).toBe(200);
-    expect(await ready()).toBe(200);
-    await new Promise((r) => setTimeout(r, 500));
-    const outcomes = await traffic.stop();
+  await bringBack();
+  const downMs = Date.now() - downAt;
+  // Recovered: the pool reconnects on its own.
+  await expect.poll(async () => (await authGet()).status, { timeout: 40_000, interval: 250 }).toBe(200);
+  expect(await ready()).toBe(200);
+  await new Promise((r) => setTimeout(r, 500));
+  const outcomes = await traffic.stop();
 
-    // Refusals during the outage: Plaid's API_ERROR, each answered in bounded time.
-    expect(duringOutage.length).toBeGreaterThan(0);
-    for (const o of outcomes.filter((x) => x.status !== 200)) {
-      expect(o.status).toBeGreaterThanOrEqual(500);
-      expectPlaidError(o.body, { error_type: 'API_ERROR' });
-      expect(o.ms).toBeLessThan(TIMEOUT_MS * 4 + 2_000);
+  // Refusals during the outage: Plaid's API_ERROR, each answered in bounded time.
+  expect(duringOutage.length).toBeGreaterThan(0);
+  for (const o of outcomes.filter((x) => x.status !== 200)) {
+    expect(o.status).toBeGreaterThanOrEqual(500);
+    expectPlaidError(o.body, { error_type: 'API_ERROR' });
+    expect(o.ms).toBeLessThan(TIMEOUT_MS * 4 + 2_000);
+  }
+  const oks = outcomes.filter((o) => o.status === 200);
+  expect(oks.length).toBeGreaterThan(0);
+
+  // Every 200 a client received has its record; the chain verifies.
+  const rows = await queryRows<{ request_id: string }>(
+    db.db,
+    sql`select request_id from audit_events where action = 'partner.call' and decision = 'allow'`,
+  );
+  const recorded = new Set(rows.map((r) => r.request_id));
+  expect(oks.filter((o) => !recorded.has(o.requestId))).toEqual([]);
+  expect((await verifyChain(db.db)).ok).toBe(true);
+  return `${outcomes.length} calls under load, ${outcomes.length - oks.length} refused during ${downMs} ms without the database, 0 records lost`;
+}
+
+describe('the database goes away under load and comes back, without a gateway restart', () => {
+  it('connections cut and refused (the network or the server gone): refused promptly, resumed, no record of a 200 lost', async () => {
+    const figures = await outageUnderLoad(
+      async () => proxy.down(),
+      async () => proxy.up(),
+    );
+    console.info(`[outage] network: ${figures}`);
+  });
+
+  it('the real server refuses the database and ends its sessions, then allows it again: the same', async () => {
+    const name = new URL(scratch.url).pathname.slice(1);
+    const server = postgres(serverUrl(scratch.url), { max: 1, onnotice: () => {} });
+    try {
+      const figures = await outageUnderLoad(
+        async () => {
+          await server.unsafe(`alter database "${name}" with allow_connections false`);
+          await server`select pg_terminate_backend(pid) from pg_stat_activity where datname = ${name} and pid <> pg_backend_pid()`;
+        },
+        async () => {
+          await server.unsafe(`alter database "${name}" with allow_connections true`);
+        },
+      );
+      console.info(`[outage] server: ${figures}`);
+    } finally {
+      await server.unsafe(`alter database "${name}" with allow_connections true`).catch(() => {});
+      await server.end();
     }
-    const oks = outcomes.filter((o) => o.status === 200);
-    expect(oks.length).toBeGreaterThan(0);
-
-    // Every 200 a client received has its record; the chain verifies.
-    const rows = await queryRows<{ request_id: string }>(
-      db.db,
-      sql`select request_id from audit_events where action = 'partner.call' and decision = 'allow'`,
-    );
-    const recorded = new Set(rows.map((r) => r.request_id));
-    const missing = oks.filter((o) => !recorded.has(o.requestId));
-    expect(missing).toEqual([]);
-    expect((await verifyChain(db.db)).ok).toBe(true);
-    console.info(
-      `[outage] ${outcomes.length} calls under load, ${outcomes.length - oks.length} refused during a ${Date.now() - downAt} ms window with the database gone, 0 records lost`,
-    );
   });
 });
