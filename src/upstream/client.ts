@@ -22,7 +22,11 @@ export interface PlaidUpstream {
     path: string,
     body: Record<string, unknown>,
     credentials: PlaidCredentials,
-    options?: { idempotent?: boolean },
+    options?: {
+      idempotent?: boolean;
+      /** The caller's Plaid-Version, passed on unchanged (default: the version the gateway is built against). */
+      plaidVersion?: string;
+    },
   ): Promise<UpstreamResponse>;
   close?(): Promise<void>;
 }

@@ -98,7 +98,7 @@ export function createHttpUpstream(options: HttpUpstreamOptions): PlaidUpstream 
           accept: 'application/json',
           'plaid-client-id': credentials.clientId,
           'plaid-secret': credentials.secret,
-          'plaid-version': PLAID_VERSION,
+          'plaid-version': callOptions.plaidVersion ?? PLAID_VERSION,
           'user-agent': userAgent,
         },
         body: JSON.stringify(body),

@@ -116,6 +116,16 @@ describe('upstream failures become API_ERROR, promptly', () => {
   });
 });
 
+describe('Plaid-Version', () => {
+  it("passes the partner's Plaid-Version upstream unchanged, and the gateway's own when there is none (or it is not a version)", async () => {
+    bad.behaviour = 'ok';
+    await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, { ...keys(partner), 'plaid-version': '2099-01-02' });
+    await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, keys(partner));
+    await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, { ...keys(partner), 'plaid-version': 'latest' });
+    expect(bad.requests.map((r) => r.headers['plaid-version'])).toEqual(['2099-01-02', '2020-09-14', '2020-09-14']);
+  });
+});
+
 describe('retries', () => {
   it('a read is retried once after a reset and then succeeds', async () => {
     bad.behaviour = 'reset-once';

@@ -97,6 +97,15 @@ export function denialError(reason: DenialReason, spec: PartnerEndpointSpec): Pl
   }
 }
 
+/** Plaid versions are dates (`2020-09-14`); anything else is not passed on. */
+const PLAID_VERSION = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The partner's Plaid-Version header, passed upstream unchanged when it is a version. */
+function plaidVersionOf(c: Context<AppEnv>): string | undefined {
+  const version = c.req.header('plaid-version')?.trim();
+  return version && PLAID_VERSION.test(version) ? version : undefined;
+}
+
 /** The pipeline after validation: admit, unseal, call Plaid, answer. */
 export async function handlePartnerCall(
   c: Context<AppEnv>,
@@ -131,7 +140,7 @@ export async function handlePartnerCall(
       spec.path,
       upstreamBody,
       { clientId: secrets.plaidClientId, secret: secrets.plaidSecret },
-      { idempotent: spec.idempotent },
+      { idempotent: spec.idempotent, plaidVersion: plaidVersionOf(c) },
     );
   } catch (err) {
     audit.decision = 'error';
