@@ -4,7 +4,7 @@
  * Every error body this service (gateway and emulator alike) answers is Plaid's
  * error object. Routes throw `PlaidError`; the app's error handler turns it into
  * the JSON body and HTTP status. Plaid answers 400 for almost everything, 429 for
- * RATE_LIMIT_EXCEEDED and 500/503 for API_ERROR (see shared/reference/errors.txt).
+ * RATE_LIMIT_EXCEEDED and 500/503 for API_ERROR (Plaid's error reference).
  */
 export type PlaidErrorType =
   | 'INVALID_REQUEST'
@@ -76,7 +76,10 @@ export class PlaidError extends Error {
   }
 }
 
-/** Plaid's HTTP status for an error type/code (errors.txt; README gap 12). */
+/**
+ * Plaid's HTTP status for an error type/code. Plaid's error reference gives 400
+ * for every INVALID_REQUEST code, NOT_FOUND included.
+ */
 export function statusFor(type: string, code: string): number {
   if (type === 'RATE_LIMIT_EXCEEDED') return 429;
   if (type === 'API_ERROR') return code === 'PLANNED_MAINTENANCE' ? 503 : 500;

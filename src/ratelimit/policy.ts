@@ -61,8 +61,8 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<PartnerPath, Readonly<Endpoint
 };
 
 /**
- * Plaid's `error_code` when a limit refuses, per path and scope (errors.txt,
- * "Rate limit exceeded"). Plaid has a code of its own for auth, balance and
+ * Plaid's `error_code` when a limit refuses, per path and scope (Plaid's error
+ * reference, "Rate limit exceeded"). Plaid has a code of its own for auth, balance and
  * transactions sync. For balance, Plaid's Item endpoint distinguishes the
  * per-Item limit (BALANCE_LIMIT) from the per-client one
  * (ACCOUNTS_BALANCE_GET_LIMIT, named after /accounts/balance/get); the gateway

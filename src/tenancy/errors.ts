@@ -3,7 +3,7 @@ import { PlaidError } from '../plaid/errors';
 /**
  * Errors of the operator API. An unknown id answers Plaid's own "not found"
  * shape: HTTP 400, INVALID_REQUEST / NOT_FOUND (Plaid answers 400 for every
- * INVALID_REQUEST code, NOT_FOUND included; see shared/reference gap 12), with a
+ * INVALID_REQUEST code, NOT_FOUND included), with a
  * message naming the kind of id, never its value.
  */
 export function unknownId(field: 'partner_id' | 'fintech_id' | 'auditor_id'): PlaidError {

@@ -48,7 +48,7 @@ export const processorTokenPermissionsGetResponseSchema = z
 
 export const processorTokenWebhookUpdateRequestSchema = plaidRequest({
   processor_token: processorTokenSchema,
-  // Required but nullable: null removes the webhook (README gap 14).
+  // Required but nullable, as Plaid documents it: null removes the webhook.
   webhook: z.url({ protocol: /^https?$/ }).nullable().openapi({ description: 'The new webhook URL, or null to remove it.' }),
 }).openapi('ProcessorTokenWebhookUpdateRequest');
 
