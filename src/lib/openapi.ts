@@ -10,9 +10,14 @@ import { plaidErrorSchema } from '../plaid/schemas';
 export const jsonRequest = <T extends z.ZodType>(schema: T) =>
   ({ body: { required: true, content: { 'application/json': { schema } } } }) as const;
 
+/** One JSON response. */
+export const jsonResponse = <T extends z.ZodType>(description: string, schema: T) =>
+  ({ description, content: { 'application/json': { schema } } }) as const;
+
+/** A 400 answering Plaid's error object, described by `errors`. */
+export const plaidErrorResponse = (errors: string) =>
+  ({ 400: { description: `Plaid error: ${errors}`, content: { 'application/json': { schema: plaidErrorSchema } } } }) as const;
+
 /** 200 with `schema`, and 400 with Plaid's error object described by `errors`. */
 export const plaidResponses = <T extends z.ZodType>(description: string, schema: T, errors: string) =>
-  ({
-    200: { description, content: { 'application/json': { schema } } },
-    400: { description: `Plaid error: ${errors}`, content: { 'application/json': { schema: plaidErrorSchema } } },
-  }) as const;
+  ({ 200: jsonResponse(description, schema), ...plaidErrorResponse(errors) }) as const;

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { plaidErrorSchema, requestIdSchema } from '../../plaid/schemas';
+import { plaidErrorResponse } from '../../lib/openapi';
+import { requestIdSchema } from '../../plaid/schemas';
 import { nameSchema, processorSchema, productCapSchema, rateLimitsSchema } from '../../tenancy/schemas';
 
 /** Request and response schemas of the operator API (/admin/*). Requests are strict. */
@@ -141,21 +142,11 @@ export const AuditorList = z.object({ auditors: z.array(Auditor), request_id: re
 
 // --- shared -----------------------------------------------------------------
 
-export const errorResponses = {
-  400: {
-    description:
-      'Plaid-shaped error: INVALID_REQUEST codes for bad bodies, NOT_FOUND for an unknown id, INVALID_PRODUCT, INVALID_API_KEYS for a wrong operator key',
-    content: { 'application/json': { schema: plaidErrorSchema } },
-  },
-} as const;
+export const errorResponses = plaidErrorResponse(
+  'INVALID_REQUEST codes for bad bodies, NOT_FOUND for an unknown id, INVALID_PRODUCT, INVALID_API_KEYS for a wrong operator key',
+);
 
-export function jsonBody<T extends z.ZodType>(schema: T) {
-  return { body: { required: true, content: { 'application/json': { schema } } } } as const;
-}
-
-export function jsonContent<T extends z.ZodType>(description: string, schema: T) {
-  return { description, content: { 'application/json': { schema } } } as const;
-}
+export { jsonRequest as jsonBody, jsonResponse as jsonContent } from '../../lib/openapi';
 
 /** Body of the rotate_secret calls: an empty JSON object (`{}`). */
 export const EmptyBody = z.strictObject({}).openapi('EmptyRequest', { description: 'Send `{}`.' });
