@@ -1,15 +1,14 @@
 import { PlaidError } from '../plaid/errors';
 
 /**
- * Item errors the emulator can put an Item into, with Plaid's error_type and
- * message for each. A sandbox token created with password `error_<CODE>` (user
- * user_good) gets an Item in that state: the token is issued, and every data
- * call on it answers the error (Plaid itself fails Item creation; a processor
- * token has no Link step to fail in, so the emulator moves the failure to the
- * first data call, which is where a partner would meet it).
+ * Item errors the emulator can answer, with Plaid's error_type and message for
+ * each, selected with the sandbox password `error_<CODE>` (user user_good).
  *
- * The list is Plaid's documented `error_<CODE>` set (sandbox test credentials)
- * plus ITEM_LOGIN_REQUIRED and NO_AUTH_ACCOUNTS, which partners must handle.
+ * The list is Plaid's documented `error_<CODE>` set (sandbox test credentials:
+ * errors "you may encounter when creating an Item"), which fail
+ * /sandbox/processor_token/create itself, plus ITEM_LOGIN_REQUIRED and
+ * NO_AUTH_ACCOUNTS, which Plaid returns on Items that already exist: for those
+ * two the token is issued and every data call on it answers the error.
  *
  * error_message and display_message are those of Plaid's documented example
  * body for each code (display_message null where the example has null, the
@@ -95,6 +94,14 @@ export type ItemErrorCode = keyof typeof ITEM_ERRORS;
 
 export function isItemErrorCode(code: string): code is ItemErrorCode {
   return Object.hasOwn(ITEM_ERRORS, code);
+}
+
+/** Codes outside Plaid's documented `error_<CODE>` list: they surface on data calls, not at creation. */
+const SURFACE_LATER: ReadonlySet<ItemErrorCode> = new Set<ItemErrorCode>(['ITEM_LOGIN_REQUIRED', 'NO_AUTH_ACCOUNTS']);
+
+/** Whether `error_<code>` fails Item creation (Plaid's documented list) rather than a later data call. */
+export function failsAtCreation(code: ItemErrorCode): boolean {
+  return !SURFACE_LATER.has(code);
 }
 
 export function itemError(code: ItemErrorCode): PlaidError {

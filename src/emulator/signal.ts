@@ -3,7 +3,6 @@ import { PlaidError } from '../plaid/errors';
 import { isNachaReturnCode, type ProcessorSignalEvaluateResponse } from '../plaid/schemas';
 import { institutionCountry } from './institutions';
 import type { GeneratedTransaction } from './data/transactions';
-import { USER_GOOD_ACCOUNT } from './data/user-good';
 import { hash32 } from './random';
 import type { Item } from './state';
 
@@ -65,9 +64,9 @@ export function coreAttributes(item: Item, history: GeneratedTransaction[], now:
     plaid_connections_count_7d: 1,
     plaid_connections_count_30d: 1,
     total_plaid_connections_count: 1,
-    is_savings_or_money_market_account: false,
-    available_balance: USER_GOOD_ACCOUNT.balances.available,
-    current_balance: USER_GOOD_ACCOUNT.balances.current,
+    is_savings_or_money_market_account: ['savings', 'money market'].includes(item.profile.account.subtype ?? ''),
+    available_balance: item.profile.account.balances.available,
+    current_balance: item.profile.account.balances.current,
     unauthorized_transactions_count_30d: 0,
     nsf_overdraft_transactions_count_30d: 0,
   };

@@ -1,6 +1,7 @@
 import { errors } from '../plaid/errors';
 import { PLAID_PROCESSOR_TOKEN_PATTERN, type Product, type TransactionsUpdateStatus } from '../plaid/schemas';
 import { accountIdFor } from './data/user-good';
+import { userGoodProfile, type AccountProfile } from './data/profile';
 import type { GeneratedTransaction } from './data/transactions';
 import type { EmulatorInstitution } from './institutions';
 import type { ItemErrorCode } from './item-errors';
@@ -27,6 +28,8 @@ export interface Item {
   /** Seed for every deterministic value of this Item (ids, history, scores). */
   seed: string;
   accountId: string;
+  /** The token's account: fields, numbers and owners (user_good's by default, or a user_custom configuration). */
+  profile: AccountProfile;
   createdAt: Date;
   /** Item error every data call answers, or null when the Item is healthy. */
   error: ItemErrorCode | null;
@@ -66,7 +69,13 @@ export interface Item {
 export class EmulatorState {
   private readonly items = new Map<string, Item>();
 
-  createItem(input: { clientId: string; institution: EmulatorInstitution; createdAt: Date; error: ItemErrorCode | null }): Item {
+  createItem(input: {
+    clientId: string;
+    institution: EmulatorInstitution;
+    createdAt: Date;
+    error: ItemErrorCode | null;
+    profile?: AccountProfile;
+  }): Item {
     const processorToken = `processor-sandbox-${crypto.randomUUID()}`;
     const seed = processorToken;
     const item: Item = {
@@ -76,6 +85,7 @@ export class EmulatorState {
       institution: input.institution,
       seed,
       accountId: accountIdFor(seed),
+      profile: input.profile ?? userGoodProfile(input.institution),
       createdAt: input.createdAt,
       error: input.error,
       permissions: [],

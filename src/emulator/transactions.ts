@@ -1,7 +1,7 @@
 import { PlaidError, errors } from '../plaid/errors';
 import type { ProcessorTransactionsSyncResponse, Transaction } from '../plaid/schemas';
 import { HISTORY_DAYS, generateHistory, newTransaction, type GeneratedTransaction, type NewTransactionInput } from './data/transactions';
-import { userGoodAccount } from './data/user-good';
+import { profileAccount } from './data/profile';
 import { hash32 } from './random';
 import type { Item, TransactionEvent } from './state';
 
@@ -190,7 +190,7 @@ export function syncTransactions(item: Item, input: SyncInput, requestId: string
       next_cursor: '',
       has_more: false,
       transactions_update_status: 'NOT_READY',
-      account: userGoodAccount(item.accountId, null),
+      account: profileAccount(item.profile, item.accountId, null),
       request_id: requestId,
     };
   }
@@ -216,6 +216,8 @@ export function syncTransactions(item: Item, input: SyncInput, requestId: string
   const page = log.slice(start.position, end);
   const render = (tx: GeneratedTransaction): Transaction => ({
     ...tx.transaction,
+    iso_currency_code: item.profile.account.balances.iso_currency_code,
+    unofficial_currency_code: item.profile.account.balances.unofficial_currency_code,
     original_description: input.includeOriginalDescription ? tx.originalDescription : null,
   });
   // Within one page a transaction appears once: added-then-modified is
@@ -236,7 +238,7 @@ export function syncTransactions(item: Item, input: SyncInput, requestId: string
     next_cursor: encodeCursor(item, { position: end, snapshot: start.snapshot }),
     has_more: end < start.snapshot,
     transactions_update_status: item.transactionsStatus,
-    account: userGoodAccount(item.accountId, null),
+    account: profileAccount(item.profile, item.accountId, null),
     request_id: requestId,
   };
 }

@@ -47,16 +47,16 @@ describe('sandbox processor token', () => {
 });
 
 describe('/processor/auth/get', () => {
-  it("answers user_good's Plaid Checking with ACH, EFT, international and BACS numbers", async () => {
+  it("answers user_good's Plaid Checking with ACH numbers at a US institution, the other schemes null", async () => {
     const { data } = await h.plaid.processorAuthGet({ processor_token: token });
     expectValidPlaid('ProcessorAuthGetResponse', data);
     expect(data.account).toMatchObject({ name: 'Plaid Checking', mask: '0000', type: 'depository', subtype: 'checking' });
     expect(data.account.account_id).toMatch(/^[A-Za-z0-9]{37}$/);
     const numbers = data.numbers as any;
     expect(numbers.ach).toMatchObject({ account: '1111222233330000', routing: '011401533', account_id: data.account.account_id });
-    expect(numbers.eft.institution).toBe('021');
-    expect(numbers.international.iban).toMatch(/^GB/);
-    expect(numbers.bacs.sort_code).toBe('601613');
+    expect(numbers.eft).toBeNull();
+    expect(numbers.international).toBeNull();
+    expect(numbers.bacs).toBeNull();
   });
 
   it('is deterministic per token and different across tokens', async () => {

@@ -71,10 +71,9 @@ describe('Item error bodies as documented', () => {
   });
 
   it.each(['ITEM_LOCKED', 'INVALID_CREDENTIALS', 'USER_SETUP_REQUIRED', 'NO_ACCOUNTS'] as const)(
-    'error_%s: the body carries the documented user-facing text',
+    'error_%s: creation fails with the documented body, user-facing text included',
     async (code) => {
-      const token = await h.newToken({ password: `error_${code}` });
-      const err = await expectSdkError(h.plaid.processorBalanceGet({ processor_token: token }), { status: 400, error_code: code });
+      const err = await expectSdkError(h.newToken({ password: `error_${code}` }), { status: 400, error_code: code });
       expect(err).toMatchObject(DOCUMENTED[code]!);
     },
   );

@@ -127,25 +127,30 @@ describe('permission sets', () => {
 });
 
 describe('Items in error', () => {
-  it('error_ITEM_LOCKED: the token is issued, data calls answer ITEM_LOCKED, token management still works', async () => {
-    const t = await h.newToken({ password: 'error_ITEM_LOCKED' });
+  it('error_ITEM_LOCKED: creation itself fails with ITEM_LOCKED, no token is issued', async () => {
+    await expectSdkError(
+      h.plaid.sandboxProcessorTokenCreate({ institution_id: 'ins_109508', options: { override_username: 'user_good', override_password: 'error_ITEM_LOCKED' } }),
+      { status: 400, error_type: 'ITEM_ERROR', error_code: 'ITEM_LOCKED' },
+    );
+  });
+
+  it('error_INSTITUTION_DOWN fails creation with an INSTITUTION_ERROR, error_INTERNAL_SERVER_ERROR with a 500 API_ERROR', async () => {
+    await expectSdkError(h.newToken({ password: 'error_INSTITUTION_DOWN' }), { status: 400, error_type: 'INSTITUTION_ERROR', error_code: 'INSTITUTION_DOWN' });
+    await expectSdkError(h.newToken({ password: 'error_INTERNAL_SERVER_ERROR' }), { status: 500, error_type: 'API_ERROR', error_code: 'INTERNAL_SERVER_ERROR' });
+  });
+
+  it('error_NO_AUTH_ACCOUNTS (returned on existing Items): the token is issued, data calls answer it, token management still works', async () => {
+    const t = await h.newToken({ password: 'error_NO_AUTH_ACCOUNTS' });
     for (const call of [
       h.plaid.processorAuthGet({ processor_token: t }),
       h.plaid.processorBalanceGet({ processor_token: t }),
       h.plaid.processorIdentityGet({ processor_token: t }),
       h.plaid.processorTransactionsSync({ processor_token: t }),
     ]) {
-      await expectSdkError(call, { status: 400, error_type: 'ITEM_ERROR', error_code: 'ITEM_LOCKED' });
+      await expectSdkError(call, { status: 400, error_type: 'ITEM_ERROR', error_code: 'NO_AUTH_ACCOUNTS' });
     }
     const perms = await h.plaid.processorTokenPermissionsGet({ processor_token: t });
     expect(perms.status).toBe(200);
-  });
-
-  it('error_INSTITUTION_DOWN answers an INSTITUTION_ERROR, error_INTERNAL_SERVER_ERROR a 500 API_ERROR', async () => {
-    const down = await h.newToken({ password: 'error_INSTITUTION_DOWN' });
-    await expectSdkError(h.plaid.processorAuthGet({ processor_token: down }), { status: 400, error_type: 'INSTITUTION_ERROR', error_code: 'INSTITUTION_DOWN' });
-    const internal = await h.newToken({ password: 'error_INTERNAL_SERVER_ERROR' });
-    await expectSdkError(h.plaid.processorAuthGet({ processor_token: internal }), { status: 500, error_type: 'API_ERROR', error_code: 'INTERNAL_SERVER_ERROR' });
   });
 
   it('Unhealthy Platypus Bank - Down (ins_132361) answers INSTITUTION_DOWN', async () => {

@@ -9,7 +9,7 @@ import {
   processorIdentityMatchRequestSchema,
   processorIdentityMatchResponseSchema,
 } from '../../plaid/schemas';
-import { USER_GOOD_OWNER, userGoodAccount, userGoodNumbers } from '../data/user-good';
+import { profileAccount, profileNumbers } from '../data/profile';
 import { matchIdentity } from '../identity-match';
 import { createEmulatorRouter, plaidPost, type EmulatorContext } from '../router';
 import { guardedItem } from './guard';
@@ -26,7 +26,7 @@ export function accountRoutes(ctx: EmulatorContext) {
     { path: '/processor/auth/get', summary: 'Account and routing numbers', request: processorAuthGetRequestSchema, response: processorAuthGetResponseSchema },
     (body, c) => {
       const item = guardedItem(ctx, c, body.processor_token, { product: 'auth', needsHealthyItem: true });
-      return { numbers: userGoodNumbers(item.accountId), account: userGoodAccount(item.accountId, null) };
+      return { numbers: profileNumbers(item.profile, item.accountId), account: profileAccount(item.profile, item.accountId, null) };
     },
   );
 
@@ -50,7 +50,7 @@ export function accountRoutes(ctx: EmulatorContext) {
           });
         }
       }
-      return { account: userGoodAccount(item.accountId, lastUpdated) };
+      return { account: profileAccount(item.profile, item.accountId, lastUpdated) };
     },
   );
 
@@ -59,7 +59,7 @@ export function accountRoutes(ctx: EmulatorContext) {
     { path: '/processor/identity/get', summary: 'Account owner identity', request: processorIdentityGetRequestSchema, response: processorIdentityGetResponseSchema },
     (body, c) => {
       const item = guardedItem(ctx, c, body.processor_token, { product: 'identity', needsHealthyItem: true });
-      return { account: { ...userGoodAccount(item.accountId, null), owners: [USER_GOOD_OWNER] } };
+      return { account: { ...profileAccount(item.profile, item.accountId, null), owners: item.profile.owners } };
     },
   );
 
@@ -68,7 +68,7 @@ export function accountRoutes(ctx: EmulatorContext) {
     { path: '/processor/identity/match', summary: 'Identity match scores', request: processorIdentityMatchRequestSchema, response: processorIdentityMatchResponseSchema },
     (body, c) => {
       const item = guardedItem(ctx, c, body.processor_token, { product: 'identity', needsHealthyItem: true });
-      return { account: { ...userGoodAccount(item.accountId, null), ...matchIdentity(body.user, [USER_GOOD_OWNER]) } };
+      return { account: { ...profileAccount(item.profile, item.accountId, null), ...matchIdentity(body.user, item.profile.owners) } };
     },
   );
 

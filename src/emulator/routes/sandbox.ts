@@ -1,15 +1,23 @@
 import { errors, PlaidError } from '../../plaid/errors';
 import { sandboxProcessorTokenCreateRequestSchema, sandboxProcessorTokenCreateResponseSchema } from '../../plaid/schemas';
+import { CUSTOM_USERNAME, customProfile, parseCustomUser } from '../custom-user';
+import type { AccountProfile } from '../data/profile';
 import { findInstitution } from '../institutions';
-import { isItemErrorCode, ITEM_ERRORS, itemError, type ItemErrorCode } from '../item-errors';
+import { failsAtCreation, isItemErrorCode, ITEM_ERRORS, itemError, type ItemErrorCode } from '../item-errors';
 import { createEmulatorRouter, plaidPost, type EmulatorContext } from '../router';
 
 export const SANDBOX_USERNAME = 'user_good';
 export const SANDBOX_PASSWORD = 'pass_good';
 
 /**
- * /sandbox/processor_token/create: a new Item (user_good's Plaid Checking) and a
- * token for it, usable by the calling client only.
+ * /sandbox/processor_token/create: a new Item (user_good's Plaid Checking, or
+ * the account a `user_custom` configuration describes) and a token for it,
+ * usable by the calling client only.
+ *
+ * `error_<CODE>` passwords: the codes Plaid documents as Item-creation errors
+ * fail this call at once, with that error (no token). ITEM_LOGIN_REQUIRED and
+ * NO_AUTH_ACCOUNTS, which Plaid returns on existing Items, issue the token and
+ * put its Item in that error, so data calls answer it.
  */
 export function sandboxRoutes(ctx: EmulatorContext) {
   const router = createEmulatorRouter();
@@ -30,19 +38,24 @@ export function sandboxRoutes(ctx: EmulatorContext) {
       const username = body.options?.override_username ?? SANDBOX_USERNAME;
       const password = body.options?.override_password ?? SANDBOX_PASSWORD;
       let error: ItemErrorCode | null = null;
-      if (username !== SANDBOX_USERNAME) throw itemError('INVALID_CREDENTIALS');
-      if (password.startsWith('error_')) {
+      let profile: AccountProfile | undefined;
+      if (username === CUSTOM_USERNAME) {
+        profile = customProfile(parseCustomUser(password), institution);
+      } else if (username !== SANDBOX_USERNAME) {
+        throw itemError('INVALID_CREDENTIALS');
+      } else if (password.startsWith('error_')) {
         const code = password.slice('error_'.length);
         if (!isItemErrorCode(code)) {
           throw errors.invalidField(
             `override_password error_${code.slice(0, 60)} is not supported by the emulator; supported: ${Object.keys(ITEM_ERRORS).join(', ')}`,
           );
         }
+        if (failsAtCreation(code)) throw itemError(code);
         error = code;
       } else if (password !== SANDBOX_PASSWORD) {
         throw itemError('INVALID_CREDENTIALS');
       }
-      const item = ctx.state.createItem({ clientId: c.get('client').clientId, institution, createdAt: ctx.clock(), error });
+      const item = ctx.state.createItem({ clientId: c.get('client').clientId, institution, createdAt: ctx.clock(), error, profile });
       return { processor_token: item.processorToken };
     },
   );
