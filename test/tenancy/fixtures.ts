@@ -3,7 +3,6 @@
  * partner/fintech creation over the API, raw processor tokens from the
  * emulator, and a scan of every table's text.
  */
-import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../../src/db/database';
 import { requestId } from '../../src/lib/ids';
@@ -85,29 +84,22 @@ export async function startFintechWorld(options: StackOptions = {}) {
   return { stack, partner, fintech };
 }
 
-/**
- * A raw Plaid processor token: from the emulator's /sandbox/processor_token/create
- * when it serves it, otherwise a syntactically valid sandbox token.
- */
+/** A raw Plaid processor token, from the emulator's /sandbox/processor_token/create (fails loudly if it cannot). */
 export async function rawProcessorToken(stack: TestStack): Promise<string> {
-  try {
-    const res = await fetch(`${stack.emulator.url}/sandbox/processor_token/create`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        client_id: TEST_PLAID_CLIENT.clientId,
-        secret: TEST_PLAID_CLIENT.secret,
-        institution_id: 'ins_109508',
-      }),
-    });
-    if (res.ok) {
-      const body = (await res.json()) as { processor_token?: string };
-      if (typeof body.processor_token === 'string') return body.processor_token;
-    }
-  } catch {
-    /* emulator route not there: fall through */
+  const res = await fetch(`${stack.emulator.url}/sandbox/processor_token/create`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_id: TEST_PLAID_CLIENT.clientId,
+      secret: TEST_PLAID_CLIENT.secret,
+      institution_id: 'ins_109508',
+    }),
+  });
+  const body = (await res.json()) as { processor_token?: string };
+  if (res.status !== 200 || typeof body.processor_token !== 'string') {
+    throw new Error(`the emulator did not create a processor token: ${res.status} ${JSON.stringify(body)}`);
   }
-  return `processor-sandbox-${randomUUID()}`;
+  return body.processor_token;
 }
 
 export function fintechCall(stack: TestStack, fintech: Pick<Client, 'clientId' | 'secret'>, path: string, body: Body) {
