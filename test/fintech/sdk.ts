@@ -1,23 +1,10 @@
-/** The official plaid SDK pointed at the gateway with a fintech's gateway keys. */
-import { Configuration, PlaidApi } from 'plaid';
+/** The official plaid SDK pointed at the gateway with a fintech's (or partner's) gateway keys. */
+import type { PlaidApi } from 'plaid';
+import { plaidSdk } from '../support/sdk';
 import type { TestStack } from '../support/stack';
 
-export function fintechSdk(stack: TestStack, client: { clientId: string; secret: string }): PlaidApi {
-  return new PlaidApi(
-    new Configuration({
-      basePath: stack.url,
-      baseOptions: { headers: { 'PLAID-CLIENT-ID': client.clientId, 'PLAID-SECRET': client.secret } },
-    }),
-  );
-}
+export { sdkError } from '../support/sdk';
 
-/** The Plaid error the SDK rejected with (status and body), or a failure if the call succeeded. */
-export async function sdkError(promise: Promise<unknown>): Promise<{ status: number; body: any }> {
-  try {
-    await promise;
-  } catch (err: any) {
-    if (err?.response) return { status: err.response.status, body: err.response.data };
-    throw err;
-  }
-  throw new Error('expected the call to fail');
+export function fintechSdk(stack: TestStack, client: { clientId: string; secret: string }): PlaidApi {
+  return plaidSdk(stack.url, client);
 }

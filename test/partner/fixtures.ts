@@ -3,15 +3,14 @@
  * through the operator and fintech APIs (in process), exactly as in production.
  * Raw processor tokens come from the emulator over HTTP, as a fintech gets them.
  */
-import { Agent as HttpAgent } from 'node:http';
 import { eq } from 'drizzle-orm';
-import { Configuration, PlaidApi } from 'plaid';
+import type { PlaidApi } from 'plaid';
 import { request } from 'undici';
 import { expect } from 'vitest';
 import { auditEvents, processorTokens, type RateLimitConfig } from '../../src/db/schema';
 import type { EmulatorClient } from '../../src/emulator/app';
 import { hashGatewayToken } from '../../src/tenancy/tokens';
-import { expectPlaidError } from '../support/plaid-spec';
+import { plaidSdk } from '../support/sdk';
 import { TEST_PLAID_CLIENT, bearer, call, type TestStack } from '../support/stack';
 
 export interface PartnerFixture {
@@ -175,21 +174,9 @@ export async function revokeToken(stack: TestStack, token: TokenFixture): Promis
   expect(res.status, JSON.stringify(res.body)).toBe(200);
 }
 
-/**
- * The official Plaid SDK pointed at the gateway with a partner's gateway keys.
- * (Tests use a connection per call so that a slow step, such as the first
- * spec validation, never races the server's keep-alive timeout.)
- */
+/** The official Plaid SDK pointed at the gateway with a partner's gateway keys. */
 export function partnerSdk(stack: TestStack, partner: { clientId: string; secret: string }): PlaidApi {
-  return new PlaidApi(
-    new Configuration({
-      basePath: stack.url,
-      baseOptions: {
-        headers: { 'PLAID-CLIENT-ID': partner.clientId, 'PLAID-SECRET': partner.secret },
-        httpAgent: new HttpAgent({ keepAlive: false }),
-      },
-    }),
-  );
+  return plaidSdk(stack.url, partner);
 }
 
 /** A raw POST to the gateway over HTTP (malformed bodies, header checks). */
@@ -206,25 +193,7 @@ export function keys(partner: { clientId: string; secret: string }): Record<stri
   return { 'plaid-client-id': partner.clientId, 'plaid-secret': partner.secret };
 }
 
-/** Awaits a Plaid SDK call that must fail; checks the status and Plaid error body; returns body and headers. */
-export async function expectSdkError(
-  call: Promise<unknown>,
-  expected: { status: number; error_type?: string; error_code: string },
-): Promise<{ body: Record<string, any>; headers: Record<string, string> }> {
-  let failed = false;
-  try {
-    await call;
-  } catch (err) {
-    failed = true;
-    const response = (err as { response?: { status: number; data: unknown; headers: Record<string, string> } }).response;
-    if (!response) throw err;
-    expect(response.status).toBe(expected.status);
-    expectPlaidError(response.data, expected);
-    return { body: response.data as Record<string, any>, headers: response.headers };
-  }
-  expect(failed, 'the call should have failed').toBe(true);
-  throw new Error('unreachable');
-}
+export { expectSdkError } from '../support/sdk';
 
 /**
  * The audit record of a gateway request (by the gateway request_id). The audit
