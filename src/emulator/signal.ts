@@ -4,6 +4,7 @@ import { isNachaReturnCode, type ProcessorSignalEvaluateResponse } from '../plai
 import { institutionCountry } from './institutions';
 import type { GeneratedTransaction } from './data/transactions';
 import { hash32 } from './random';
+import { ITEM_ERRORS } from './item-errors';
 import type { Item } from './state';
 
 /**
@@ -131,4 +132,59 @@ export function reportReturn(item: Item, clientTransactionId: string, returnCode
   const evaluation = item.signals.get(clientTransactionId);
   if (!evaluation) throw neverEvaluated();
   evaluation.returnCode = returnCode;
+}
+
+export interface SignalWarning {
+  warning_type: string;
+  warning_code: string;
+  warning_message: string;
+}
+
+/**
+ * `warnings` of /processor/signal/evaluate: "If bank information was not
+ * available to be used in the Signal model, this array contains warnings
+ * describing why bank data is missing", with the error code that caused it as
+ * `warning_code` (ITEM_LOGIN_REQUIRED is the one Plaid names). By default Plaid
+ * still answers scores in that case (an API error instead is an account
+ * setting), so an Item in error gets scores plus one warning. `warning_type`
+ * has no documented value; the emulator uses BANK_DATA_WARNING, after the
+ * ASSET_REPORT_WARNING pattern of Plaid's other warning objects.
+ */
+export function signalWarnings(item: Item): SignalWarning[] {
+  const code = item.error ?? item.institution.error ?? null;
+  if (!code) return [];
+  return [{ warning_type: 'BANK_DATA_WARNING', warning_code: code, warning_message: ITEM_ERRORS[code].message }];
+}
+
+/**
+ * The emulator's ruleset, applied to whatever `ruleset_key` is sent. Rules run
+ * in order and the first match is triggered; its details come back as
+ * `triggered_rule_details` ({internal_note, custom_action_key}):
+ * 1. customer-initiated return risk score >= 70: REROUTE
+ * 2. score >= 50: REVIEW
+ * 3. otherwise (the fallback rule): ACCEPT
+ */
+export function applyRuleset(rulesetKey: string, customerScore: number) {
+  if (customerScore >= 70) {
+    return {
+      ruleset_key: rulesetKey,
+      result: 'REROUTE',
+      triggered_rule_details: {
+        internal_note: 'Customer-initiated return risk score is 70 or more: reroute to another payment method',
+        custom_action_key: 'reroute-high-risk',
+      },
+    };
+  }
+  if (customerScore >= 50) {
+    return {
+      ruleset_key: rulesetKey,
+      result: 'REVIEW',
+      triggered_rule_details: { internal_note: 'Customer-initiated return risk score is 50-69: manual review', custom_action_key: 'manual-review' },
+    };
+  }
+  return {
+    ruleset_key: rulesetKey,
+    result: 'ACCEPT',
+    triggered_rule_details: { internal_note: 'No risk rule matched: accepted by the fallback rule', custom_action_key: 'accept' },
+  };
 }

@@ -171,10 +171,9 @@ describe('Items in error', () => {
     });
     // Plaid's documented ITEM_LOGIN_REQUIRED body has display_message null.
     expect(err.display_message).toBeNull();
-    await expectSdkError(h.plaid.processorSignalEvaluate({ processor_token: t, client_transaction_id: 'x', amount: 1 }), {
-      status: 400,
-      error_code: 'ITEM_LOGIN_REQUIRED',
-    });
+    // Signal still scores, with an ITEM_LOGIN_REQUIRED warning instead of an error.
+    const signal = await h.plaid.processorSignalEvaluate({ processor_token: t, client_transaction_id: 'x', amount: 1 });
+    expect(signal.data.warnings?.map((w) => w.warning_code)).toEqual(['ITEM_LOGIN_REQUIRED']);
     const repaired = await h.post('/sandbox/processor_token/repair', { processor_token: t });
     expect(repaired.body).toMatchObject({ repaired: true });
     expect((await h.plaid.processorAuthGet({ processor_token: t })).status).toBe(200);

@@ -6,7 +6,7 @@ import {
   processorSignalReturnReportRequestSchema,
   processorSignalReturnReportResponseSchema,
 } from '../../plaid/schemas';
-import { checkSignalEligibility, coreAttributes, evaluate, reportDecision, reportReturn } from '../signal';
+import { applyRuleset, checkSignalEligibility, coreAttributes, evaluate, reportDecision, reportReturn, signalWarnings } from '../signal';
 import { createEmulatorRouter, plaidPost, type EmulatorContext } from '../router';
 import { ensureLog } from '../transactions';
 import { guardedItem } from './guard';
@@ -21,21 +21,23 @@ export function signalRoutes(ctx: EmulatorContext) {
     (body, c) => {
       const item = guardedItem(ctx, c, body.processor_token, {
         product: 'signal',
-        needsHealthyItem: true,
+        // An Item in error does not fail Signal: its scores come without bank data, with a warning.
+        needsHealthyItem: false,
         transactionKey: body.client_transaction_id,
       });
       checkSignalEligibility(item);
       const now = ctx.clock().getTime();
       const evaluation = evaluate(item, body.client_transaction_id, body.amount, now);
-      const history = ensureLog(item).flatMap((e) => (e.kind === 'added' ? [e.tx] : []));
+      const warnings = signalWarnings(item);
       const customer = evaluation.scores.customer_initiated_return_risk?.score ?? 1;
       return {
         scores: evaluation.scores,
-        core_attributes: coreAttributes(item, history, now),
-        ...(body.ruleset_key
-          ? { ruleset: { ruleset_key: body.ruleset_key, result: customer >= 70 ? 'REROUTE' : customer >= 50 ? 'REVIEW' : 'ACCEPT' } }
+        // Core attributes are computed from bank data; without it there are none.
+        ...(warnings.length === 0
+          ? { core_attributes: coreAttributes(item, ensureLog(item).flatMap((e) => (e.kind === 'added' ? [e.tx] : [])), now) }
           : {}),
-        warnings: [],
+        ...(body.ruleset_key ? { ruleset: applyRuleset(body.ruleset_key, customer) } : {}),
+        warnings,
       };
     },
   );
