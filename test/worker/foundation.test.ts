@@ -26,6 +26,20 @@ describe('Worker build in workerd', () => {
     expect(res.body.paths['/health']).toBeDefined();
   });
 
+  it('GET /docs and its assets are served by the Worker itself, under the strict CSP', async () => {
+    const page = await SELF.fetch('http://gateway.test/docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:href|src)="(docs\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThanOrEqual(3);
+    for (const asset of assets) {
+      const res = await SELF.fetch(`http://gateway.test/${asset}`);
+      expect(res.status, asset).toBe(200);
+      expect((await res.text()).length, asset).toBeGreaterThan(100);
+    }
+  });
+
   it('unknown route answers Plaid NOT_FOUND', async () => {
     const res = await json('/nope', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(400);
