@@ -7,7 +7,8 @@ import { Configuration, PlaidApi } from 'plaid';
 import { expect } from 'vitest';
 import { createEmulatorApp, type EmulatorApp, type EmulatorClient } from '../../src/emulator/app';
 import { closeServer, listen } from '../../src/node/serve';
-import { expectPlaidError, expectValidPlaid } from '../support/plaid-spec';
+import { expectValidPlaid } from '../support/plaid-spec';
+import { expectSdkError as expectSdkErrorWithHeaders } from '../support/sdk';
 
 export const CLIENT_A: EmulatorClient = { clientId: 'client_a', secret: 'secret_a_0123456789abcdef' };
 export const CLIENT_B: EmulatorClient = { clientId: 'client_b', secret: 'secret_b_0123456789abcdef' };
@@ -67,22 +68,12 @@ export async function startEmulator(options: { rateLimits?: boolean } = {}): Pro
   };
 }
 
-/** Awaits a Plaid SDK call that must fail; checks status and the Plaid error body (validated against the spec). */
+/** Awaits a Plaid SDK call that must fail; checks status and the Plaid error body (validated against the spec); answers the body. */
 export async function expectSdkError(
   call: Promise<unknown>,
   expected: { status: number; error_type?: string; error_code: string },
 ): Promise<Record<string, any>> {
-  try {
-    await call;
-  } catch (err) {
-    // SDK errors are axios errors: the HTTP answer is on err.response.
-    const response = (err as { response?: { status: number; data: unknown } }).response;
-    if (!response) throw err;
-    expect(response.status).toBe(expected.status);
-    expectPlaidError(response.data, expected);
-    return response.data as Record<string, any>;
-  }
-  throw new Error(`expected ${expected.error_code}, but the call succeeded`);
+  return (await expectSdkErrorWithHeaders(call, expected)).body;
 }
 
 /** One webhook the receiver got. */
