@@ -35,10 +35,7 @@ export function auditTrail(): MiddlewareHandler<AppEnv> {
       // them, content-length and content-disposition included, onto the new one).
       await c.res.body?.cancel().catch(() => {});
       c.res = undefined as unknown as Response;
-      c.res = new Response(JSON.stringify(failure.toBody(c.get('requestId'))), {
-        status: failure.status,
-        headers: { 'content-type': 'application/json; charset=UTF-8', 'x-request-id': c.get('requestId') },
-      });
+      c.res = failure.toResponse(c.get('requestId'));
     }
   };
 }

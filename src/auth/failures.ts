@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../context';
 import { countInWindow, type WindowCount } from '../ratelimit/window-counter';
-import { PlaidError } from '../plaid/errors';
+import { errors } from '../plaid/errors';
 import { plaidCredentials } from './credentials';
 
 /**
@@ -63,18 +63,12 @@ export async function throttleFailedAuthentication(c: Context<AppEnv>, clientIp:
     audit.enabled = false;
   }
   const retryAfter = counted.retryAfterSeconds;
-  const error = new PlaidError({
-    type: 'RATE_LIMIT_EXCEEDED',
-    code: 'RATE_LIMIT',
-    message: `too many failed authentications; retry after ${retryAfter} seconds with valid keys`,
-    status: 429,
-    headers: { 'retry-after': String(retryAfter) },
-  });
+  const error = errors.tooManyRequests(
+    `too many failed authentications; retry after ${retryAfter} seconds with valid keys`,
+    retryAfter,
+  );
   c.set('errorCode', error.code);
   await c.res.body?.cancel().catch(() => {});
   c.res = undefined as unknown as Response;
-  c.res = new Response(JSON.stringify(error.toBody(c.get('requestId'))), {
-    status: 429,
-    headers: { 'content-type': 'application/json; charset=UTF-8', 'retry-after': String(retryAfter) },
-  });
+  c.res = error.toResponse(c.get('requestId'));
 }

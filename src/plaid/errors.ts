@@ -74,6 +74,14 @@ export class PlaidError extends Error {
       suggested_action: this.suggestedAction,
     };
   }
+
+  /** A whole response, for code that replaces an answer already built (its headers included). */
+  toResponse(requestId: string): Response {
+    return new Response(JSON.stringify(this.toBody(requestId)), {
+      status: this.status,
+      headers: { ...this.headers, 'content-type': 'application/json; charset=UTF-8', 'x-request-id': requestId },
+    });
+  }
 }
 
 /**
@@ -124,6 +132,15 @@ export const errors = {
       status: 503,
       suggestedAction: 'Retry the request in a few seconds.',
       headers: { 'retry-after': '1' },
+    }),
+  /** A guard of the gateway's own refused (failed logins, full audit walks): 429 with Retry-After. */
+  tooManyRequests: (message: string, retryAfterSeconds: number) =>
+    new PlaidError({
+      type: 'RATE_LIMIT_EXCEEDED',
+      code: 'RATE_LIMIT',
+      message,
+      status: 429,
+      headers: { 'retry-after': String(retryAfterSeconds) },
     }),
   /** A webhook that did not verify (every reason answers the same; the audit record says which). */
   webhookRefused: () =>

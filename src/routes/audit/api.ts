@@ -355,13 +355,9 @@ async function limitFullVerifications(c: Context<AppEnv>): Promise<void> {
     timeoutMs: deps.config.databaseTimeoutMs,
   });
   if ((counted.counts.get(key) ?? 0) > deps.config.auditFullVerifyPerMinute) {
-    const retryAfter = String(counted.retryAfterSeconds);
-    throw new PlaidError({
-      type: 'RATE_LIMIT_EXCEEDED',
-      code: 'RATE_LIMIT',
-      message: `full verifications are limited to ${deps.config.auditFullVerifyPerMinute} a minute per reader; a verification without full=true checks what is new`,
-      status: 429,
-      headers: { 'retry-after': retryAfter },
-    });
+    throw errors.tooManyRequests(
+      `full verifications are limited to ${deps.config.auditFullVerifyPerMinute} a minute per reader; a verification without full=true checks what is new`,
+      counted.retryAfterSeconds,
+    );
   }
 }
