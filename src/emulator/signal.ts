@@ -1,11 +1,11 @@
 import { errors } from '../plaid/errors';
 import { PlaidError } from '../plaid/errors';
-import { isNachaReturnCode, type ProcessorSignalEvaluateResponse } from '../plaid/schemas';
+import { isNachaReturnCode } from '../plaid/schemas';
 import { institutionCountry } from './institutions';
 import type { GeneratedTransaction } from './data/transactions';
 import { hash32 } from './random';
 import { ITEM_ERRORS } from './item-errors';
-import type { Item } from './state';
+import type { Item, SignalEvaluation } from './state';
 
 /**
  * Signal: deterministic scores, and the decision/return report rules.
@@ -19,14 +19,6 @@ import type { Item } from './state';
  */
 
 export const SIGNAL_CACHE_MS = 24 * 60 * 60 * 1000;
-
-export interface SignalEvaluation {
-  amount: number;
-  evaluatedAt: number;
-  scores: NonNullable<ProcessorSignalEvaluateResponse['scores']>;
-  initiated?: boolean;
-  returnCode?: string;
-}
 
 function clampScore(n: number): number {
   return Math.max(1, Math.min(99, Math.round(n)));

@@ -1,18 +1,26 @@
 import { errors } from '../plaid/errors';
-import { PLAID_PROCESSOR_TOKEN_PATTERN, type Product, type TransactionsUpdateStatus } from '../plaid/schemas';
+import { PLAID_PROCESSOR_TOKEN_PATTERN, type ProcessorSignalEvaluateResponse, type Product, type TransactionsUpdateStatus } from '../plaid/schemas';
 import { accountIdFor } from './data/user-good';
 import { userGoodProfile, type AccountProfile } from './data/profile';
 import type { GeneratedTransaction } from './data/transactions';
 import type { EmulatorInstitution } from './institutions';
 import type { ItemErrorCode } from './item-errors';
 import { deterministicId } from './random';
-import type { SignalEvaluation } from './signal';
 
 /**
  * The emulator's in-memory world. In Plaid a processor token names one account
  * of one Item; the emulator's `/sandbox/processor_token/create` makes a fresh
  * Item per token, so token and Item are one record here.
  */
+
+/** One /processor/signal/evaluate result kept for its client_transaction_id (and the reports made on it). */
+export interface SignalEvaluation {
+  amount: number;
+  evaluatedAt: number;
+  scores: NonNullable<ProcessorSignalEvaluateResponse['scores']>;
+  initiated?: boolean;
+  returnCode?: string;
+}
 
 /** One entry of an Item's append-only transactions change log (what /transactions/sync pages through). */
 export type TransactionEvent =
