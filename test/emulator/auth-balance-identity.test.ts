@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectValidPlaid } from '../support/plaid-spec';
-import { expectSdkError, startEmulator, type Harness } from './harness';
+import { expectSdkError } from '../support/sdk';
+import { startEmulatorHarness, type Harness } from './harness';
 
 let h: Harness;
 let token: string;
 beforeAll(async () => {
-  h = await startEmulator();
+  h = await startEmulatorHarness();
   token = await h.newToken();
 });
 afterAll(() => h.close());
@@ -38,7 +39,7 @@ describe('sandbox processor token', () => {
   });
 
   it('refuses an error_<CODE> password the emulator does not support', async () => {
-    const err = await expectSdkError(
+    const { body: err } = await expectSdkError(
       h.plaid.sandboxProcessorTokenCreate({ institution_id: 'ins_109508', options: { override_password: 'error_NOPE' } }),
       { status: 400, error_code: 'INVALID_FIELD' },
     );

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ITEM_ERRORS, type ItemErrorCode } from '../../src/emulator/item-errors';
-import { expectSdkError, startEmulator, type Harness } from './harness';
+import { expectSdkError } from '../support/sdk';
+import { startEmulatorHarness, type Harness } from './harness';
 
 /** Plaid's documented example bodies (error_type, error_message, display_message) for the Item errors a token can be put into. */
 const DOCUMENTED: Partial<Record<ItemErrorCode, { error_type: string; error_message: string; display_message: string | null }>> = {
@@ -51,7 +52,7 @@ const DOCUMENTED: Partial<Record<ItemErrorCode, { error_type: string; error_mess
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startEmulator({ rateLimits: false });
+  h = await startEmulatorHarness({ rateLimits: false });
 });
 afterAll(() => h.close());
 
@@ -66,21 +67,21 @@ describe('Item error bodies as documented', () => {
   it('ITEM_LOGIN_REQUIRED after reset_login: display_message null', async () => {
     const token = await h.newToken();
     await h.post('/sandbox/processor_token/reset_login', { processor_token: token });
-    const err = await expectSdkError(h.plaid.processorAuthGet({ processor_token: token }), { status: 400, error_code: 'ITEM_LOGIN_REQUIRED' });
+    const { body: err } = await expectSdkError(h.plaid.processorAuthGet({ processor_token: token }), { status: 400, error_code: 'ITEM_LOGIN_REQUIRED' });
     expect(err).toMatchObject(DOCUMENTED.ITEM_LOGIN_REQUIRED!);
   });
 
   it.each(['ITEM_LOCKED', 'INVALID_CREDENTIALS', 'USER_SETUP_REQUIRED', 'NO_ACCOUNTS'] as const)(
     'error_%s: creation fails with the documented body, user-facing text included',
     async (code) => {
-      const err = await expectSdkError(h.newToken({ password: `error_${code}` }), { status: 400, error_code: code });
+      const { body: err } = await expectSdkError(h.newToken({ password: `error_${code}` }), { status: 400, error_code: code });
       expect(err).toMatchObject(DOCUMENTED[code]!);
     },
   );
 
   it('an institution that is down answers the documented INSTITUTION_DOWN body', async () => {
     const token = await h.newToken({ institution_id: 'ins_132361' });
-    const err = await expectSdkError(h.plaid.processorAuthGet({ processor_token: token }), { status: 400, error_code: 'INSTITUTION_DOWN' });
+    const { body: err } = await expectSdkError(h.plaid.processorAuthGet({ processor_token: token }), { status: 400, error_code: 'INSTITUTION_DOWN' });
     expect(err).toMatchObject(DOCUMENTED.INSTITUTION_DOWN!);
   });
 });

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectPlaidError, expectValidPlaid } from '../support/plaid-spec';
-import { CLIENT_A, expectSdkError, startEmulator, type Harness } from './harness';
+import { expectSdkError } from '../support/sdk';
+import { CLIENT_A, startEmulatorHarness, type Harness } from './harness';
 
 let h: Harness;
 let token: string;
 beforeAll(async () => {
-  h = await startEmulator();
+  h = await startEmulatorHarness();
   token = await h.newToken();
 });
 afterAll(() => h.close());
@@ -164,7 +165,7 @@ describe('Items in error', () => {
     const reset = await h.post('/sandbox/processor_token/reset_login', { processor_token: t });
     expect(reset.status).toBe(200);
     expect(reset.body).toMatchObject({ reset_login: true, request_id: expect.any(String) });
-    const err = await expectSdkError(h.plaid.processorAuthGet({ processor_token: t }), {
+    const { body: err } = await expectSdkError(h.plaid.processorAuthGet({ processor_token: t }), {
       status: 400,
       error_type: 'ITEM_ERROR',
       error_code: 'ITEM_LOGIN_REQUIRED',
@@ -232,7 +233,7 @@ describe('rate limits', () => {
   it('per Item: the 26th balance call in a minute answers 429 BALANCE_LIMIT with Retry-After, and the window slides', async () => {
     const t = await h.newToken();
     for (let i = 0; i < 25; i++) await h.plaid.processorBalanceGet({ processor_token: t });
-    const err = await expectSdkError(h.plaid.processorBalanceGet({ processor_token: t }), {
+    const { body: err } = await expectSdkError(h.plaid.processorBalanceGet({ processor_token: t }), {
       status: 429,
       error_type: 'RATE_LIMIT_EXCEEDED',
       error_code: 'BALANCE_LIMIT',
@@ -284,7 +285,7 @@ describe('rate limits', () => {
   });
 
   it('are off with rateLimits: false', async () => {
-    const off = await startEmulator({ rateLimits: false });
+    const off = await startEmulatorHarness({ rateLimits: false });
     try {
       const t = await off.newToken();
       for (let i = 0; i < 30; i++) expect((await off.plaid.processorBalanceGet({ processor_token: t })).status).toBe(200);

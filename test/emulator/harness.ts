@@ -1,14 +1,18 @@
-/** Starts the emulator over real HTTP with a controllable clock; Plaid SDK clients for two Plaid clients. */
+/**
+ * The emulator alone over real HTTP, with a controllable clock and Plaid SDK
+ * clients for two Plaid clients (the emulator's own tests). Gateway tests use
+ * test/support/stack.ts instead; SDK errors and webhook receivers come from
+ * test/support (sdk.ts, webhook-receiver.ts) for both.
+ */
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
-import { Configuration, PlaidApi } from 'plaid';
+import type { PlaidApi } from 'plaid';
 import { expect } from 'vitest';
 import { createEmulatorApp, type EmulatorApp, type EmulatorClient } from '../../src/emulator/app';
 import { closeServer, listen } from '../../src/node/serve';
 import { expectValidPlaid } from '../support/plaid-spec';
-import { expectSdkError as expectSdkErrorWithHeaders } from '../support/sdk';
+import { plaidSdk } from '../support/sdk';
+import type { ReceivedWebhook } from '../support/webhook-receiver';
 
 export const CLIENT_A: EmulatorClient = { clientId: 'client_a', secret: 'secret_a_0123456789abcdef' };
 export const CLIENT_B: EmulatorClient = { clientId: 'client_b', secret: 'secret_b_0123456789abcdef' };
@@ -28,14 +32,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startEmulator(options: { rateLimits?: boolean } = {}): Promise<Harness> {
+export async function startEmulatorHarness(options: { rateLimits?: boolean } = {}): Promise<Harness> {
   let now = Date.parse('2024-07-15T12:00:00.000Z');
   const app = createEmulatorApp({ clients: [CLIENT_A, CLIENT_B], rateLimits: options.rateLimits ?? true, clock: () => new Date(now) });
   const { server, url } = await listen(app, 0);
-  const sdk = (clientId: string, secret: string) =>
-    new PlaidApi(
-      new Configuration({ basePath: url, baseOptions: { headers: { 'PLAID-CLIENT-ID': clientId, 'PLAID-SECRET': secret } } }),
-    );
+  const sdk = (clientId: string, secret: string) => plaidSdk(url, { clientId, secret });
   const plaid = sdk(CLIENT_A.clientId, CLIENT_A.secret);
   const keys = { 'plaid-client-id': CLIENT_A.clientId, 'plaid-secret': CLIENT_A.secret };
   return {
@@ -68,70 +69,6 @@ export async function startEmulator(options: { rateLimits?: boolean } = {}): Pro
   };
 }
 
-/** Awaits a Plaid SDK call that must fail; checks status and the Plaid error body (validated against the spec); answers the body. */
-export async function expectSdkError(
-  call: Promise<unknown>,
-  expected: { status: number; error_type?: string; error_code: string },
-): Promise<Record<string, any>> {
-  return (await expectSdkErrorWithHeaders(call, expected)).body;
-}
-
-/** One webhook the receiver got. */
-export interface ReceivedWebhook {
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  raw: string;
-  body: Record<string, any>;
-}
-
-export interface WebhookReceiver {
-  /** Base URL; give each test its own path under it. */
-  url: string;
-  received: ReceivedWebhook[];
-  /** Every webhook received at `path` (optionally only `code`), in arrival order. */
-  at(path: string, code?: string): ReceivedWebhook[];
-  /** Waits (up to 5 s) until a webhook with `code` has arrived at `path`. */
-  waitFor(path: string, code: string): Promise<ReceivedWebhook>;
-  close(): Promise<void>;
-}
-
-/** A local HTTP server that records webhooks (paths containing "fail" answer 500). */
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
-  const received: ReceivedWebhook[] = [];
-  const waiters: Array<() => void> = [];
-  const server = createServer((req, res) => {
-    let raw = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk) => (raw += chunk));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', headers: req.headers, raw, body: JSON.parse(raw) });
-      res.writeHead(req.url?.includes('fail') ? 500 : 200).end();
-      waiters.splice(0).forEach((w) => w());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const at = (path: string, code?: string) => received.filter((r) => r.path === path && (!code || r.body.webhook_code === code));
-  return {
-    url,
-    received,
-    at,
-    async waitFor(path, code) {
-      const deadline = Date.now() + 5000;
-      for (;;) {
-        const hit = at(path, code)[0];
-        if (hit) return hit;
-        if (Date.now() > deadline) throw new Error(`no ${code} webhook at ${path}`);
-        await new Promise<void>((resolve) => {
-          waiters.push(resolve);
-          setTimeout(resolve, 100);
-        });
-      }
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 /** Verifies a webhook as Plaid tells receivers to: ES256 JWT, key from /webhook_verification_key/get, iat, body hash. */
 export async function verifyWebhook(h: Harness, hook: ReceivedWebhook): Promise<void> {
   const jwt = hook.headers['plaid-verification'];
@@ -145,7 +82,7 @@ export async function verifyWebhook(h: Harness, hook: ReceivedWebhook): Promise<
   const key = await importJWK(data.key as any, 'ES256');
   const { payload } = await jwtVerify(jwt as string, key, { algorithms: ['ES256'], currentDate: h.now() });
   expect(Math.abs((payload.iat as number) - h.now().getTime() / 1000)).toBeLessThanOrEqual(5 * 60);
-  expect(payload.request_body_sha256).toBe(createHash('sha256').update(hook.raw).digest('hex'));
+  expect(payload.request_body_sha256).toBe(createHash('sha256').update(hook.body).digest('hex'));
   // Plaid's bodies use 2-space indentation (the hash is over these exact bytes).
-  expect(hook.raw).toBe(JSON.stringify(hook.body, null, 2));
+  expect(hook.body).toBe(JSON.stringify(hook.json, null, 2));
 }

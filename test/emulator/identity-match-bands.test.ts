@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBusinessName, scoreName } from '../../src/emulator/identity-match';
 import { expectValidPlaid } from '../support/plaid-spec';
-import { startEmulator, type Harness } from './harness';
+import { startEmulatorHarness, type Harness } from './harness';
 
 let h: Harness;
 let token: string;
 beforeAll(async () => {
-  h = await startEmulator();
+  h = await startEmulatorHarness();
   token = await h.newToken();
 });
 afterAll(() => h.close());

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ITEM_ERRORS, failsAtCreation, type ItemErrorCode } from '../../src/emulator/item-errors';
 import { expectValidPlaid } from '../support/plaid-spec';
-import { expectSdkError, startEmulator, type Harness } from './harness';
+import { expectSdkError } from '../support/sdk';
+import { startEmulatorHarness, type Harness } from './harness';
 
 /** Plaid's documented `error_<CODE>` list (sandbox test credentials: errors met "when creating an Item"). */
 const DOCUMENTED_AT_CREATION = [
@@ -26,7 +27,7 @@ const DOCUMENTED_AT_CREATION = [
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startEmulator({ rateLimits: false });
+  h = await startEmulatorHarness({ rateLimits: false });
 });
 afterAll(() => h.close());
 
@@ -41,7 +42,7 @@ describe('error_<CODE> passwords', () => {
 
   it.each(DOCUMENTED_AT_CREATION)('error_%s fails /sandbox/processor_token/create with that error', async (code) => {
     const entry = ITEM_ERRORS[code];
-    const err = await expectSdkError(create('ins_109508', 'user_good', `error_${code}`), {
+    const { body: err } = await expectSdkError(create('ins_109508', 'user_good', `error_${code}`), {
       status: entry.type === 'API_ERROR' ? 500 : 400,
       error_type: entry.type,
       error_code: code,

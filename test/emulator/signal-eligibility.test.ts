@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NACHA_RETURN_CODES } from '../../src/plaid/schemas';
 import { expectValidPlaid } from '../support/plaid-spec';
-import { expectSdkError, startEmulator, type Harness } from './harness';
+import { expectSdkError } from '../support/sdk';
+import { startEmulatorHarness, type Harness } from './harness';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startEmulator({ rateLimits: false });
+  h = await startEmulatorHarness({ rateLimits: false });
 });
 afterAll(() => h.close());
 
@@ -14,7 +15,7 @@ const evaluate = (token: string, id = 'elig-1') => h.plaid.processorSignalEvalua
 describe('/processor/signal/evaluate eligibility', () => {
   it.each(['ins_43', 'ins_116834', 'ins_117650'])('a non-US institution (%s) answers PRODUCTS_NOT_SUPPORTED', async (institution_id) => {
     const token = await h.newToken({ institution_id });
-    const err = await expectSdkError(evaluate(token), { status: 400, error_type: 'ITEM_ERROR', error_code: 'PRODUCTS_NOT_SUPPORTED' });
+    const { body: err } = await expectSdkError(evaluate(token), { status: 400, error_type: 'ITEM_ERROR', error_code: 'PRODUCTS_NOT_SUPPORTED' });
     expect(err.error_message).toBe('');
     expect(err.display_message).toBeNull();
   });
@@ -29,7 +30,7 @@ describe('/processor/signal/evaluate eligibility', () => {
     const set = await h.post('/sandbox/processor_token/signal/set_product_not_ready', { processor_token: token });
     expect(set.status).toBe(200);
     expect(set.body.not_ready).toBe(true);
-    const err = await expectSdkError(evaluate(token), { status: 400, error_type: 'ITEM_ERROR', error_code: 'PRODUCT_NOT_READY' });
+    const { body: err } = await expectSdkError(evaluate(token), { status: 400, error_type: 'ITEM_ERROR', error_code: 'PRODUCT_NOT_READY' });
     expect(err.error_message).toBe('the requested product is not yet ready. please provide a webhook or try the request again later');
     expect(err.display_message).toBeNull();
     // Nothing was evaluated, so a report for that transaction is refused.
@@ -46,7 +47,7 @@ describe('/processor/signal/return/report return codes', () => {
   it.each(['R00', 'R48', 'R60', 'R63', 'R99'])('refuses %s, not a NACHA return code (INVALID_FIELD)', async (code) => {
     const token = await h.newToken();
     await evaluate(token, 'ret');
-    const err = await expectSdkError(h.plaid.processorSignalReturnReport({ processor_token: token, client_transaction_id: 'ret', return_code: code }), {
+    const { body: err } = await expectSdkError(h.plaid.processorSignalReturnReport({ processor_token: token, client_transaction_id: 'ret', return_code: code }), {
       status: 400,
       error_type: 'INVALID_REQUEST',
       error_code: 'INVALID_FIELD',

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectValidPlaid } from '../support/plaid-spec';
-import { startEmulator, type Harness } from './harness';
+import { startEmulatorHarness, type Harness } from './harness';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startEmulator({ rateLimits: false });
+  h = await startEmulatorHarness({ rateLimits: false });
 });
 afterAll(() => h.close());
 

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectValidPlaid } from '../support/plaid-spec';
-import { expectSdkError, startEmulator, type Harness } from './harness';
+import { expectSdkError } from '../support/sdk';
+import { startEmulatorHarness, type Harness } from './harness';
 
 let h: Harness;
 let token: string;
 beforeAll(async () => {
-  h = await startEmulator();
+  h = await startEmulatorHarness();
   token = await h.newToken();
 });
 afterAll(() => h.close());
@@ -70,7 +71,7 @@ describe('/processor/signal/decision/report', () => {
   it('refuses a second report with a different initiated (INVALID_FIELD)', async () => {
     await h.plaid.processorSignalEvaluate({ processor_token: token, client_transaction_id: 'dec-2', amount: 50 });
     await h.plaid.processorSignalDecisionReport({ processor_token: token, client_transaction_id: 'dec-2', initiated: false });
-    const err = await expectSdkError(
+    const { body: err } = await expectSdkError(
       h.plaid.processorSignalDecisionReport({ processor_token: token, client_transaction_id: 'dec-2', initiated: true }),
       { status: 400, error_type: 'INVALID_REQUEST', error_code: 'INVALID_FIELD' },
     );

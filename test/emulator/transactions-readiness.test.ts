@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectValidPlaid } from '../support/plaid-spec';
-import { expectSdkError, startEmulator, startWebhookReceiver, type Harness, type WebhookReceiver } from './harness';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
+import { expectSdkError } from '../support/sdk';
+import { startEmulatorHarness, type Harness } from './harness';
 
 let h: Harness;
 let hooks: WebhookReceiver;
 beforeAll(async () => {
-  h = await startEmulator({ rateLimits: false });
+  h = await startEmulatorHarness({ rateLimits: false });
   hooks = await startWebhookReceiver();
 });
 afterAll(async () => {
@@ -52,10 +54,10 @@ describe('transactions_update_status', () => {
 
     const initial = await setStatus(token, 'INITIAL_UPDATE_COMPLETE');
     expect(initial.transactions_update_status).toBe('INITIAL_UPDATE_COMPLETE');
-    const initialHook = await hooks.waitFor('/ready', 'INITIAL_UPDATE');
-    expect(initialHook.body.new_transactions).toBe(initial.added.length);
-    const sua = await hooks.waitFor('/ready', 'SYNC_UPDATES_AVAILABLE');
-    expect(sua.body).toMatchObject({ initial_update_complete: true, historical_update_complete: false });
+    const initialHook = await hooks.waitForCode('/ready', 'INITIAL_UPDATE');
+    expect(initialHook.json.new_transactions).toBe(initial.added.length);
+    const sua = await hooks.waitForCode('/ready', 'SYNC_UPDATES_AVAILABLE');
+    expect(sua.json).toMatchObject({ initial_update_complete: true, historical_update_complete: false });
 
     const recent = await syncAll(token, first.next_cursor);
     expect(recent.pages.every((p) => p.transactions_update_status === 'INITIAL_UPDATE_COMPLETE')).toBe(true);
@@ -65,14 +67,14 @@ describe('transactions_update_status', () => {
 
     const historical = await setStatus(token, 'HISTORICAL_UPDATE_COMPLETE');
     expect(historical.added.length).toBeGreaterThan(0);
-    await hooks.waitFor('/ready', 'HISTORICAL_UPDATE');
+    await hooks.waitForCode('/ready', 'HISTORICAL_UPDATE');
     const older = await syncAll(token, recent.cursor);
     expect(older.pages.at(-1)!.transactions_update_status).toBe('HISTORICAL_UPDATE_COMPLETE');
     expect(older.added.map((t) => t.transaction_id).sort()).toEqual([...historical.added].sort());
     expect(older.added.every((t) => t.date < oldest)).toBe(true);
     await h.app.emulator.flushWebhooks();
     const suas = hooks.at('/ready', 'SYNC_UPDATES_AVAILABLE');
-    expect(suas.at(-1)!.body).toMatchObject({ initial_update_complete: true, historical_update_complete: true });
+    expect(suas.at(-1)!.json).toMatchObject({ initial_update_complete: true, historical_update_complete: true });
   });
 
   it('cannot go from HISTORICAL back to INITIAL without NOT_READY', async () => {
@@ -107,9 +109,9 @@ describe('modified and removed transactions', () => {
     expect(next.modified).toHaveLength(1);
     expect(next.modified[0]).toMatchObject({ transaction_id: a.transaction_id, amount: 99.99, name: 'Renamed Merchant', date: a.date });
     expect(next.removed).toEqual([{ transaction_id: b.transaction_id, account_id: b.account_id }]);
-    await hooks.waitFor('/mod', 'SYNC_UPDATES_AVAILABLE');
-    const removedHook = await hooks.waitFor('/mod', 'TRANSACTIONS_REMOVED');
-    expect(removedHook.body.removed_transactions).toEqual([b.transaction_id]);
+    await hooks.waitForCode('/mod', 'SYNC_UPDATES_AVAILABLE');
+    const removedHook = await hooks.waitForCode('/mod', 'TRANSACTIONS_REMOVED');
+    expect(removedHook.json.removed_transactions).toEqual([b.transaction_id]);
     // A removed transaction can no longer be modified.
     const again = await h.post('/sandbox/processor_token/transactions/modify', { processor_token: token, transaction_ids: [b.transaction_id] });
     expect(again.status).toBe(400);

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectValidPlaid } from '../support/plaid-spec';
-import { expectSdkError, startEmulator, type Harness } from './harness';
+import { expectSdkError } from '../support/sdk';
+import { startEmulatorHarness, type Harness } from './harness';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startEmulator();
+  h = await startEmulatorHarness();
 });
 afterAll(() => h.close());
 
@@ -109,7 +110,7 @@ describe('/processor/transactions/sync', () => {
     expect(first.data.has_more).toBe(true);
     // New data lands while the client is mid-way through this update.
     await h.post('/sandbox/processor_token/transactions/add', { processor_token: token, count: 2 });
-    const err = await expectSdkError(h.plaid.processorTransactionsSync({ processor_token: token, cursor: first.data.next_cursor, count: 10 }), {
+    const { body: err } = await expectSdkError(h.plaid.processorTransactionsSync({ processor_token: token, cursor: first.data.next_cursor, count: 10 }), {
       status: 400,
       error_type: 'TRANSACTIONS_ERROR',
       error_code: 'TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION',

@@ -7,22 +7,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectPlaidError, expectValidPlaid } from '../support/plaid-spec';
-import {
-  CLIENT_B,
-  expectSdkError,
-  startEmulator,
-  startWebhookReceiver,
-  verifyWebhook,
-  type Harness,
-  type ReceivedWebhook,
-  type WebhookReceiver,
-} from './harness';
+import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../support/webhook-receiver';
+import { expectSdkError } from '../support/sdk';
+import { CLIENT_B, startEmulatorHarness, verifyWebhook, type Harness } from './harness';
 
 let h: Harness;
 let receiver: WebhookReceiver;
 
 beforeAll(async () => {
-  h = await startEmulator();
+  h = await startEmulatorHarness();
   receiver = await startWebhookReceiver();
 });
 afterAll(async () => {
@@ -43,7 +36,7 @@ interface WatchedToken {
 /** Points `token`'s webhook at `path` and waits for the acknowledgement (which names the item_id). */
 async function watch(token: string, path: string): Promise<string> {
   await h.plaid.processorTokenWebhookUpdate({ processor_token: token, webhook: receiver.url + path });
-  return (await receiver.waitFor(path, 'WEBHOOK_UPDATE_ACKNOWLEDGED')).body.item_id as string;
+  return (await receiver.waitForCode(path, 'WEBHOOK_UPDATE_ACKNOWLEDGED')).json.item_id as string;
 }
 
 /** A new token whose webhook is `path`, with its item_id and account_id. */
@@ -76,27 +69,27 @@ async function syncToEnd(token: string, cursor = '') {
 }
 
 function expectProcessorWebhook(hook: ReceivedWebhook, watched: WatchedToken, schemas: string[]): void {
-  for (const schema of schemas) expectValidPlaid(schema, hook.body);
-  expect(hook.body.item_id).toBe(watched.itemId);
-  expect(hook.body.environment).toBe('sandbox');
+  for (const schema of schemas) expectValidPlaid(schema, hook.json);
+  expect(hook.json.item_id).toBe(watched.itemId);
+  expect(hook.json.environment).toBe('sandbox');
 }
 
 describe('SYNC_UPDATES_AVAILABLE waits for the first /processor/transactions/sync', () => {
   it('is not sent for changes before the token has synced (DEFAULT_UPDATE is), and is sent after', async () => {
     const w = await watchedToken('/rule');
     await addTransactions(w.token, { count: 2 });
-    const early = await receiver.waitFor('/rule', 'DEFAULT_UPDATE');
+    const early = await receiver.waitForCode('/rule', 'DEFAULT_UPDATE');
     await settled();
     expect(receiver.at('/rule', 'SYNC_UPDATES_AVAILABLE')).toHaveLength(0);
     expectProcessorWebhook(early, w, ['DefaultUpdateWebhook', 'ProcessorDefaultUpdateWebhook']);
-    expect(early.body).toMatchObject({ webhook_type: 'TRANSACTIONS', new_transactions: 2, account_id: w.accountId, error: null });
+    expect(early.json).toMatchObject({ webhook_type: 'TRANSACTIONS', new_transactions: 2, account_id: w.accountId, error: null });
 
     // One call is enough, even a one-transaction page.
     await h.plaid.processorTransactionsSync({ processor_token: w.token, count: 1 });
     await addTransactions(w.token, { count: 1 });
-    const hook = await receiver.waitFor('/rule', 'SYNC_UPDATES_AVAILABLE');
+    const hook = await receiver.waitForCode('/rule', 'SYNC_UPDATES_AVAILABLE');
     expectProcessorWebhook(hook, w, ['SyncUpdatesAvailableWebhook', 'ProcessorSyncUpdatesAvailableWebhook']);
-    expect(hook.body).toEqual({
+    expect(hook.json).toEqual({
       webhook_type: 'TRANSACTIONS',
       webhook_code: 'SYNC_UPDATES_AVAILABLE',
       item_id: w.itemId,
@@ -108,14 +101,14 @@ describe('SYNC_UPDATES_AVAILABLE waits for the first /processor/transactions/syn
     await verifyWebhook(h, hook);
     await settled();
     expect(receiver.at('/rule', 'SYNC_UPDATES_AVAILABLE')).toHaveLength(1);
-    expect(receiver.at('/rule', 'DEFAULT_UPDATE').map((r) => r.body.new_transactions)).toEqual([2, 1]);
+    expect(receiver.at('/rule', 'DEFAULT_UPDATE').map((r) => r.json.new_transactions)).toEqual([2, 1]);
   });
 
   it('a sync refused for another client does not count', async () => {
     const w = await watchedToken('/rule-refused');
     await expectSdkError(h.plaidB.processorTransactionsSync({ processor_token: w.token }), { status: 400, error_code: 'INVALID_PROCESSOR_TOKEN' });
     await addTransactions(w.token, { count: 1 });
-    await receiver.waitFor('/rule-refused', 'DEFAULT_UPDATE');
+    await receiver.waitForCode('/rule-refused', 'DEFAULT_UPDATE');
     await settled();
     expect(receiver.at('/rule-refused', 'SYNC_UPDATES_AVAILABLE')).toHaveLength(0);
   });
@@ -127,8 +120,8 @@ describe('SYNC_UPDATES_AVAILABLE waits for the first /processor/transactions/syn
     await h.plaid.processorTransactionsSync({ processor_token: synced.token, count: 1 });
     await addTransactions(synced.token, { count: 1 });
     await addTransactions(other.token, { count: 1 });
-    expect((await receiver.waitFor('/rule-a', 'SYNC_UPDATES_AVAILABLE')).body.item_id).toBe(synced.itemId);
-    await receiver.waitFor('/rule-b', 'DEFAULT_UPDATE');
+    expect((await receiver.waitForCode('/rule-a', 'SYNC_UPDATES_AVAILABLE')).json.item_id).toBe(synced.itemId);
+    await receiver.waitForCode('/rule-b', 'DEFAULT_UPDATE');
     await settled();
     expect(receiver.at('/rule-b', 'SYNC_UPDATES_AVAILABLE')).toHaveLength(0);
   });
@@ -139,19 +132,19 @@ describe('DEFAULT_UPDATE and TRANSACTIONS_REMOVED', () => {
     const w = await watchedToken('/legacy');
     const result = await addTransactions(w.token, { transactions: [{ pending: true, amount: 12.5, name: 'Corner Deli' }], post_pending: true });
     expect(result.removed.length).toBeGreaterThanOrEqual(1);
-    const removed = await receiver.waitFor('/legacy', 'TRANSACTIONS_REMOVED');
+    const removed = await receiver.waitForCode('/legacy', 'TRANSACTIONS_REMOVED');
     expectProcessorWebhook(removed, w, ['TransactionsRemovedWebhook', 'ProcessorTransactionsRemovedWebhook']);
-    expect(removed.body).toMatchObject({ webhook_type: 'TRANSACTIONS', account_id: w.accountId, error: null });
-    expect([...removed.body.removed_transactions].sort()).toEqual([...result.removed].sort());
+    expect(removed.json).toMatchObject({ webhook_type: 'TRANSACTIONS', account_id: w.accountId, error: null });
+    expect([...removed.json.removed_transactions].sort()).toEqual([...result.removed].sort());
     await verifyWebhook(h, removed);
-    const update = await receiver.waitFor('/legacy', 'DEFAULT_UPDATE');
-    expect(update.body.new_transactions).toBe(result.added.length);
+    const update = await receiver.waitForCode('/legacy', 'DEFAULT_UPDATE');
+    expect(update.json.new_transactions).toBe(result.added.length);
   });
 
   it('adding alone sends no TRANSACTIONS_REMOVED', async () => {
     const w = await watchedToken('/legacy-add');
     await addTransactions(w.token, { count: 3 });
-    await receiver.waitFor('/legacy-add', 'DEFAULT_UPDATE');
+    await receiver.waitForCode('/legacy-add', 'DEFAULT_UPDATE');
     await settled();
     expect(receiver.at('/legacy-add', 'TRANSACTIONS_REMOVED')).toHaveLength(0);
   });
@@ -161,10 +154,10 @@ describe('DEFAULT_UPDATE and TRANSACTIONS_REMOVED', () => {
     await addTransactions(token, { count: 3 }); // no webhook yet: nothing is sent
     await watch(token, '/counted');
     await addTransactions(token, { count: 1 });
-    await receiver.waitFor('/counted', 'DEFAULT_UPDATE');
+    await receiver.waitForCode('/counted', 'DEFAULT_UPDATE');
     await addTransactions(token, { count: 2 });
     await settled();
-    expect(receiver.at('/counted', 'DEFAULT_UPDATE').map((r) => r.body.new_transactions)).toEqual([4, 2]);
+    expect(receiver.at('/counted', 'DEFAULT_UPDATE').map((r) => r.json.new_transactions)).toEqual([4, 2]);
   });
 });
 
@@ -187,9 +180,9 @@ describe('/processor/transactions/refresh', () => {
     expectValidPlaid('ProcessorTransactionsRefreshResponse', data);
     expect(Object.keys(data)).toEqual(['request_id']);
 
-    const sync = await receiver.waitFor('/refresh', 'SYNC_UPDATES_AVAILABLE');
-    const update = await receiver.waitFor('/refresh', 'DEFAULT_UPDATE');
-    const removed = await receiver.waitFor('/refresh', 'TRANSACTIONS_REMOVED');
+    const sync = await receiver.waitForCode('/refresh', 'SYNC_UPDATES_AVAILABLE');
+    const update = await receiver.waitForCode('/refresh', 'DEFAULT_UPDATE');
+    const removed = await receiver.waitForCode('/refresh', 'TRANSACTIONS_REMOVED');
     expectProcessorWebhook(sync, w, ['SyncUpdatesAvailableWebhook', 'ProcessorSyncUpdatesAvailableWebhook']);
     expectProcessorWebhook(update, w, ['DefaultUpdateWebhook', 'ProcessorDefaultUpdateWebhook']);
     expectProcessorWebhook(removed, w, ['TransactionsRemovedWebhook', 'ProcessorTransactionsRemovedWebhook']);
@@ -198,8 +191,8 @@ describe('/processor/transactions/refresh', () => {
     // What the webhooks announce is what the next sync returns.
     const after = await syncToEnd(w.token, before.cursor);
     expect(after.removed.map((r) => r.transaction_id).sort()).toEqual(expectedPosted);
-    expect([...removed.body.removed_transactions].sort()).toEqual(expectedPosted);
-    expect(update.body.new_transactions).toBe(after.added.length);
+    expect([...removed.json.removed_transactions].sort()).toEqual(expectedPosted);
+    expect(update.json.new_transactions).toBe(after.added.length);
     const posted = after.added.filter((t) => !t.pending);
     expect(posted.map((t) => t.pending_transaction_id).sort()).toEqual(expectedPosted);
     const fresh = after.added.filter((t) => t.pending);
@@ -211,8 +204,8 @@ describe('/processor/transactions/refresh', () => {
   it('before any sync it sends DEFAULT_UPDATE but no SYNC_UPDATES_AVAILABLE', async () => {
     const w = await watchedToken('/refresh-unsynced');
     await h.plaid.processorTransactionsRefresh({ processor_token: w.token });
-    const update = await receiver.waitFor('/refresh-unsynced', 'DEFAULT_UPDATE');
-    expect(update.body.new_transactions).toBeGreaterThanOrEqual(1);
+    const update = await receiver.waitForCode('/refresh-unsynced', 'DEFAULT_UPDATE');
+    expect(update.json.new_transactions).toBeGreaterThanOrEqual(1);
     await settled();
     expect(receiver.at('/refresh-unsynced', 'SYNC_UPDATES_AVAILABLE')).toHaveLength(0);
   });
@@ -384,10 +377,10 @@ describe('/sandbox/processor_token/fire_webhook', () => {
     expect(res.status).toBe(200);
     expectValidPlaid('SandboxItemFireWebhookResponse', res.body);
     expect(res.body.webhook_fired).toBe(true);
-    const hook = await receiver.waitFor(path, c.code);
+    const hook = await receiver.waitForCode(path, c.code);
     expectProcessorWebhook(hook, w, c.schemas);
-    expect(hook.body.webhook_type).toBe(c.expectedType);
-    c.check?.(hook.body, w);
+    expect(hook.json.webhook_type).toBe(c.expectedType);
+    c.check?.(hook.json, w);
     await verifyWebhook(h, hook);
   });
 
@@ -395,13 +388,13 @@ describe('/sandbox/processor_token/fire_webhook', () => {
     const w = await watchedToken('/fire-body-keys');
     const res = await h.post(FIRE, { processor_token: w.token, webhook_code: 'LOGIN_REPAIRED', client_id: 'client_a', secret: 'secret_a_0123456789abcdef' }, {});
     expect(res.status).toBe(200);
-    await receiver.waitFor('/fire-body-keys', 'LOGIN_REPAIRED');
+    await receiver.waitForCode('/fire-body-keys', 'LOGIN_REPAIRED');
   });
 
   it('only fires: the Item stays healthy after ERROR, and DEFAULT_UPDATE reports what was added since the last one', async () => {
     const w = await watchedToken('/fire-state');
     await h.post(FIRE, { processor_token: w.token, webhook_code: 'ERROR' });
-    await receiver.waitFor('/fire-state', 'ERROR');
+    await receiver.waitForCode('/fire-state', 'ERROR');
     expect((await h.plaid.processorAuthGet({ processor_token: w.token })).status).toBe(200);
 
     const token = await h.newToken();
@@ -410,7 +403,7 @@ describe('/sandbox/processor_token/fire_webhook', () => {
     await h.post(FIRE, { processor_token: token, webhook_code: 'DEFAULT_UPDATE' });
     await h.post(FIRE, { processor_token: token, webhook_code: 'DEFAULT_UPDATE' });
     await settled();
-    expect(receiver.at('/fire-counted', 'DEFAULT_UPDATE').map((r) => r.body.new_transactions).sort()).toEqual([0, 2]);
+    expect(receiver.at('/fire-counted', 'DEFAULT_UPDATE').map((r) => r.json.new_transactions).sort()).toEqual([0, 2]);
   });
 
   it('answers INVALID_FIELD to unknown codes, unknown types and a type the code does not have', async () => {
@@ -426,7 +419,7 @@ describe('/sandbox/processor_token/fire_webhook', () => {
     expect(mismatch.status).toBe(400);
     expectPlaidError(mismatch.body, { error_type: 'INVALID_REQUEST', error_code: 'INVALID_FIELD' });
     await settled();
-    expect(receiver.at('/fire-invalid').map((r) => r.body.webhook_code)).toEqual(['WEBHOOK_UPDATE_ACKNOWLEDGED']);
+    expect(receiver.at('/fire-invalid').map((r) => r.json.webhook_code)).toEqual(['WEBHOOK_UPDATE_ACKNOWLEDGED']);
   });
 
   it.each([

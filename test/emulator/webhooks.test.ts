@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulatorApp, DEMO_CLIENT } from '../../src/emulator/app';
 import { expectValidPlaid } from '../support/plaid-spec';
-import { expectSdkError, startEmulator, startWebhookReceiver, verifyWebhook, type Harness, type ReceivedWebhook, type WebhookReceiver } from './harness';
+import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../support/webhook-receiver';
+import { expectSdkError } from '../support/sdk';
+import { startEmulatorHarness, verifyWebhook, type Harness } from './harness';
 
 let h: Harness;
 let receiver: WebhookReceiver;
@@ -9,8 +11,9 @@ let receiverUrl: string;
 let received: ReceivedWebhook[];
 
 beforeAll(async () => {
-  h = await startEmulator();
+  h = await startEmulatorHarness();
   receiver = await startWebhookReceiver();
+  receiver.answerAt('/fail', 500);
   receiverUrl = receiver.url;
   received = receiver.received;
 });
@@ -19,7 +22,7 @@ afterAll(async () => {
   await receiver.close();
 });
 
-const waitFor = (path: string, code: string) => receiver.waitFor(path, code);
+const waitFor = (path: string, code: string) => receiver.waitForCode(path, code);
 const verify = (hook: ReceivedWebhook) => verifyWebhook(h, hook);
 
 describe('webhooks', () => {
@@ -28,8 +31,8 @@ describe('webhooks', () => {
     const { data } = await h.plaid.processorTokenWebhookUpdate({ processor_token: token, webhook: `${receiverUrl}/ack` });
     expectValidPlaid('ProcessorTokenWebhookUpdateResponse', data);
     const hook = await waitFor('/ack', 'WEBHOOK_UPDATE_ACKNOWLEDGED');
-    expectValidPlaid('WebhookUpdateAcknowledgedWebhook', hook.body);
-    expect(hook.body).toMatchObject({ webhook_type: 'ITEM', new_webhook_url: `${receiverUrl}/ack`, error: null, environment: 'sandbox' });
+    expectValidPlaid('WebhookUpdateAcknowledgedWebhook', hook.json);
+    expect(hook.json).toMatchObject({ webhook_type: 'ITEM', new_webhook_url: `${receiverUrl}/ack`, error: null, environment: 'sandbox' });
     await verify(hook);
   });
 
@@ -42,11 +45,11 @@ describe('webhooks', () => {
     expect(add.status).toBe(200);
     expect(add.body.added).toHaveLength(3);
     const hook = await waitFor('/sync', 'SYNC_UPDATES_AVAILABLE');
-    expectValidPlaid('SyncUpdatesAvailableWebhook', hook.body);
-    expect(hook.body).toMatchObject({ webhook_type: 'TRANSACTIONS', historical_update_complete: true });
+    expectValidPlaid('SyncUpdatesAvailableWebhook', hook.json);
+    expect(hook.json).toMatchObject({ webhook_type: 'TRANSACTIONS', historical_update_complete: true });
     await verify(hook);
-    const ack = received.find((r) => r.path === '/sync' && r.body.webhook_code === 'WEBHOOK_UPDATE_ACKNOWLEDGED')!;
-    expect(hook.body.item_id).toBe(ack.body.item_id);
+    const ack = received.find((r) => r.path === '/sync' && r.json.webhook_code === 'WEBHOOK_UPDATE_ACKNOWLEDGED')!;
+    expect(hook.json.item_id).toBe(ack.json.item_id);
   });
 
   it('reset_login fires an ITEM ERROR webhook and repair a LOGIN_REPAIRED one', async () => {
@@ -54,15 +57,15 @@ describe('webhooks', () => {
     await h.plaid.processorTokenWebhookUpdate({ processor_token: token, webhook: `${receiverUrl}/item` });
     await h.post('/sandbox/processor_token/reset_login', { processor_token: token });
     const error = await waitFor('/item', 'ERROR');
-    expectValidPlaid('ItemErrorWebhook', error.body);
-    expect(error.body.error).toMatchObject({ error_type: 'ITEM_ERROR', error_code: 'ITEM_LOGIN_REQUIRED', status: 400 });
+    expectValidPlaid('ItemErrorWebhook', error.json);
+    expect(error.json.error).toMatchObject({ error_type: 'ITEM_ERROR', error_code: 'ITEM_LOGIN_REQUIRED', status: 400 });
     // Errors inside webhooks carry no request_id.
-    expect(error.body.error).not.toHaveProperty('request_id');
+    expect(error.json.error).not.toHaveProperty('request_id');
     await verify(error);
     await h.post('/sandbox/processor_token/repair', { processor_token: token });
     const repaired = await waitFor('/item', 'LOGIN_REPAIRED');
-    expectValidPlaid('ItemLoginRepairedWebhook', repaired.body);
-    expect(repaired.body.item_id).toBe(error.body.item_id);
+    expectValidPlaid('ItemLoginRepairedWebhook', repaired.json);
+    expect(repaired.json.item_id).toBe(error.json.item_id);
     await verify(repaired);
   });
 
@@ -82,6 +85,8 @@ describe('webhooks', () => {
     const failing = await h.plaid.processorTokenWebhookUpdate({ processor_token: token, webhook: `${receiverUrl}/fail` });
     expect(failing.status).toBe(200);
     await waitFor('/fail', 'WEBHOOK_UPDATE_ACKNOWLEDGED');
+    await h.app.emulator.flushWebhooks();
+    expect(h.app.emulator.webhooks.deliveries.find((d) => d.url === `${receiverUrl}/fail`)?.status).toBe(500);
     const unreachable = await h.plaid.processorTokenWebhookUpdate({ processor_token: token, webhook: 'http://127.0.0.1:9/nowhere' });
     expect(unreachable.status).toBe(200);
     await h.app.emulator.flushWebhooks();
