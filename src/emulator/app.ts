@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { requestId as newRequestId } from '../lib/ids';
 import { jsonBody } from '../middleware/json-body';
 import { PlaidError, errors } from '../plaid/errors';
+import { requirePlaidVersion } from './api-version';
 import { requirePlaidKeys } from './credentials';
 import { RateLimiter } from './rate-limits';
 import { createEmulatorRouter, type EmulatorClient, type EmulatorContext, type EmulatorEnv } from './router';
@@ -55,6 +56,7 @@ export function createEmulatorApp(options: EmulatorOptions) {
   });
   app.use('*', jsonBody(options.maxBodyBytes ?? 1024 * 1024) as unknown as MiddlewareHandler<EmulatorEnv>);
   app.use('*', requirePlaidKeys(options.clients));
+  app.use('*', requirePlaidVersion());
 
   app.route('/', sandboxRoutes(ctx));
   app.route('/', accountRoutes(ctx));

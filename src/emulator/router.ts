@@ -2,6 +2,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { plaidErrorSchema } from '../plaid/schemas';
 import { plaidErrorFromZod } from '../plaid/validation';
+import type { PlaidVersion } from './api-version';
 import type { RateLimiter } from './rate-limits';
 import type { EmulatorState } from './state';
 import type { WebhookSender } from './webhooks';
@@ -16,6 +17,8 @@ export interface EmulatorEnv {
     requestId: string;
     /** The Plaid client whose keys authenticated this request. */
     client: EmulatorClient;
+    /** The request's Plaid API version (Plaid-Version, else the served default). */
+    plaidVersion: PlaidVersion;
   };
 }
 

@@ -86,3 +86,25 @@ export function profileNumbers(profile: AccountProfile, accountId: string): Proc
     bacs: bacs ? { account_id: accountId, ...bacs } : null,
   };
 }
+
+/** One entry of /processor/auth/get `numbers` before API version 2020-09-14. */
+export interface LegacyProcessorNumber {
+  account: string;
+  account_id: string;
+  routing: string;
+  wire_routing: string | null;
+}
+
+/**
+ * /processor/auth/get `numbers` for API versions before 2020-09-14. Plaid's
+ * versioning page: that release brought /processor/auth/get "in line with the
+ * /auth/get response" (`ach`, `eft`, `international`, `bacs`); the earlier
+ * extensions for international accounts "were never extended to the
+ * /processor/auth/get endpoint", which answered a flat list of ACH numbers,
+ * `[{account, account_id, routing, wire_routing}]`. An account without ACH
+ * numbers (Canadian, UK) therefore has none to list in those versions.
+ */
+export function legacyProcessorNumbers(profile: AccountProfile, accountId: string): LegacyProcessorNumber[] {
+  const { ach } = profile.numbers;
+  return ach ? [{ account: ach.account, account_id: accountId, routing: ach.routing, wire_routing: ach.wire_routing }] : [];
+}

@@ -9,7 +9,8 @@ import {
   processorIdentityMatchRequestSchema,
   processorIdentityMatchResponseSchema,
 } from '../../plaid/schemas';
-import { profileAccount, profileNumbers } from '../data/profile';
+import { before20200914 } from '../api-version';
+import { legacyProcessorNumbers, profileAccount, profileNumbers } from '../data/profile';
 import { matchIdentity } from '../identity-match';
 import { createEmulatorRouter, plaidPost, type EmulatorContext } from '../router';
 import { guardedItem } from './guard';
@@ -26,7 +27,11 @@ export function accountRoutes(ctx: EmulatorContext) {
     { path: '/processor/auth/get', summary: 'Account and routing numbers', request: processorAuthGetRequestSchema, response: processorAuthGetResponseSchema },
     (body, c) => {
       const item = guardedItem(ctx, c, body.processor_token, { product: 'auth', needsHealthyItem: true });
-      return { numbers: profileNumbers(item.profile, item.accountId), account: profileAccount(item.profile, item.accountId, null) };
+      // The one processor answer Plaid documents as versioned (see legacyProcessorNumbers).
+      const numbers = before20200914(c.get('plaidVersion'))
+        ? legacyProcessorNumbers(item.profile, item.accountId)
+        : profileNumbers(item.profile, item.accountId);
+      return { numbers, account: profileAccount(item.profile, item.accountId, null) };
     },
   );
 
