@@ -2,8 +2,6 @@ import type { GatewayConfig } from './config';
 import type { Database } from './db/database';
 import type { Logger } from './lib/logger';
 
-export type { Logger };
-
 /**
  * What the app is built from. The Node entry, the Worker entry and every test
  * assemble one of these and hand it to createApp(); nothing in src/ reaches for

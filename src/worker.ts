@@ -13,13 +13,10 @@ import { createAuditWriter } from './audit/postgres-writer';
 import { buildConfig, type GatewayConfig, parseEnv } from './config';
 import type { AppDeps, AppEnv } from './context';
 import { openPostgres } from './db/postgres';
+import { assembleDeps, type LongLivedParts, longLivedParts } from './deps';
 import { createLogger } from './lib/logger';
 import { createHttpUpstream } from './upstream/http';
-import { createAdmissions } from './tenancy/admission';
-import { Keyring } from './tenancy/crypto';
 import { drainDeliveries, fetchTransport } from './webhooks/delivery';
-import { GatewaySigningKeys } from './webhooks/gateway-keys';
-import { VerificationKeyCache } from './webhooks/verification';
 
 interface WorkerBindings {
   HYPERDRIVE?: { connectionString: string };
@@ -27,12 +24,8 @@ interface WorkerBindings {
 }
 
 let config: GatewayConfig | undefined;
-let keyring: Keyring | undefined;
-let upstream: ReturnType<typeof createHttpUpstream> | undefined;
-/** Plaid's webhook verification keys, cached per isolate. */
-let verificationKeys: VerificationKeyCache | undefined;
-/** The gateway's own webhook signing key, cached per isolate. */
-let signingKeys: GatewaySigningKeys | undefined;
+/** The upstream, keyring and webhook key caches, built once per isolate. */
+let longLived: LongLivedParts | undefined;
 
 function configFrom(env: WorkerBindings): GatewayConfig {
   if (config) return config;
@@ -50,32 +43,28 @@ function depsFor(c: Context<AppEnv>): AppDeps {
 }
 
 /**
- * The app's dependencies for one request or cron run. Queued webhooks are
- * delivered after the response, within the same invocation (waitUntil); what
+ * The app's dependencies for one request or cron run, through the shared
+ * assembly (src/deps.ts). What is the Worker's own: a database connection per
+ * invocation, no group commit (the connection serves this request alone, so
+ * there is nothing to batch with), the fetch upstream, no metrics, and webhook
+ * delivery after the response within the same invocation (waitUntil); what
  * that misses (a failure, a retry falling due) the Cron Trigger drains.
  */
 function workerDeps(env: WorkerBindings, waitUntil: (work: Promise<unknown>) => void): AppDeps {
   const cfg = configFrom(env);
-  const handle = openWorkerDatabase(env, cfg);
-  const up = (upstream ??= createHttpUpstream({ baseUrl: cfg.plaidBaseUrl!, timeoutMs: cfg.upstreamTimeoutMs }));
   const log = createLogger(cfg.logLevel);
-  const deps: AppDeps = {
+  longLived ??= longLivedParts(cfg, createHttpUpstream({ baseUrl: cfg.plaidBaseUrl!, timeoutMs: cfg.upstreamTimeoutMs }));
+  return assembleDeps({
     config: cfg,
-    db: handle.db,
-    clock: () => new Date(),
-    upstream: up,
-    audit: createAuditWriter(handle.db, { groupCommit: false, timeoutMs: cfg.databaseTimeoutMs }),
-    admissions: createAdmissions(handle.db, { batch: false, timeoutMs: cfg.databaseTimeoutMs }),
-    keyring: (keyring ??= new Keyring(cfg.encryptionKeys)),
-    webhooks: {
-      keys: (verificationKeys ??= new VerificationKeyCache(up)),
-      signer: (signingKeys ??= new GatewaySigningKeys()),
+    db: openWorkerDatabase(env, cfg).db,
+    log,
+    longLived,
+    groupCommit: false,
+    delivery: (deps) => ({
       notify: () => waitUntil(drainDeliveries(deps, fetchTransport()).catch((err) => logDrainFailure(log, err))),
       close: async () => {},
-    },
-    log,
-  };
-  return deps;
+    }),
+  });
 }
 
 function logDrainFailure(log: AppDeps['log'], err: unknown) {

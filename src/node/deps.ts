@@ -1,20 +1,16 @@
 import { startIntentSweeper } from '../audit/intents';
-import { createAuditWriter } from '../audit/postgres-writer';
 import type { AuditSink } from '../audit/writer';
 import { parseEnv, type GatewayConfig } from '../config';
-import type { AppDeps, Logger } from '../context';
+import type { AppDeps } from '../context';
 import type { DatabaseHandle } from '../db/database';
 import { openPglite } from '../db/pglite';
 import { openPostgres } from '../db/postgres';
 import { runMigrations } from '../db/migrate';
-import { createLogger } from '../lib/logger';
+import { assembleDeps, longLivedParts } from '../deps';
+import { createLogger, type Logger } from '../lib/logger';
 import { createPrometheusMetrics } from '../metrics/prometheus';
 import { createNodeUpstream } from '../upstream/node';
-import { createAdmissions } from '../tenancy/admission';
-import { Keyring } from '../tenancy/crypto';
 import { startDeliveryLoop } from '../webhooks/node-dispatch';
-import { GatewaySigningKeys } from '../webhooks/gateway-keys';
-import { VerificationKeyCache } from '../webhooks/verification';
 
 /** Opens the configured database (Postgres when DATABASE_URL is set, else PGlite) and migrates it. */
 export async function openNodeDatabase(
@@ -36,7 +32,12 @@ export function openDatabaseFromEnv(raw: Record<string, unknown> = process.env):
   return openNodeDatabase({ databaseUrl: env.DATABASE_URL, pgliteDataDir: env.PGLITE_DATA_DIR });
 }
 
-/** Everything the app needs in a Node process. */
+/**
+ * Everything the app needs in a Node process, through the shared assembly
+ * (src/deps.ts). What is Node's own: the pooled database handle the caller
+ * opened, group commit, the undici upstream, Prometheus metrics, the intent
+ * sweeper beside the audit writer and the in-process webhook delivery loop.
+ */
 export function buildNodeDeps(
   config: GatewayConfig,
   handle: DatabaseHandle,
@@ -49,31 +50,18 @@ export function buildNodeDeps(
   const upstream =
     overrides.upstream ??
     createNodeUpstream({ baseUrl: config.plaidBaseUrl, timeoutMs: config.upstreamTimeoutMs, log, metrics });
-  const deps: AppDeps = {
+  return assembleDeps({
     config,
     db: handle.db,
-    clock: () => new Date(),
-    upstream,
-    audit: withIntentSweep(config, handle, createAuditWriter(handle.db, { timeoutMs: config.databaseTimeoutMs, metrics }), log),
-    admissions: createAdmissions(handle.db, { batch: true, timeoutMs: config.databaseTimeoutMs, log }),
-    keyring: new Keyring(config.encryptionKeys),
-    webhooks: undefined as unknown as AppDeps['webhooks'],
     log,
+    longLived: longLivedParts(config, upstream),
+    groupCommit: true,
     metrics,
-    ...overrides,
-  };
-  if (!overrides.webhooks) {
-    const loop = startDeliveryLoop(() => deps, { pollMs: config.webhooks.pollMs, log });
-    deps.webhooks = {
-      keys: new VerificationKeyCache(deps.upstream),
-      signer: new GatewaySigningKeys(),
-      notify: loop.notify,
-      close: loop.close,
-    };
-  }
-  return deps;
+    wrapAudit: (writer) => withIntentSweep(config, handle, writer, log),
+    delivery: (deps) => startDeliveryLoop(() => deps, { pollMs: config.webhooks.pollMs, log }),
+    overrides,
+  });
 }
-
 
 /**
  * The audit writer, with the sweep that folds intents left without an outcome

@@ -29,8 +29,3 @@ export interface RateLimitDecision {
 export interface RateLimiter {
   take(request: RateLimitRequest): Promise<RateLimitDecision>;
 }
-
-// The implementation and its helpers, for one import site.
-export { rateLimitError, rateLimiterUnavailable } from './errors';
-export { createPostgresRateLimiter, type PostgresRateLimiter, type PostgresRateLimiterOptions } from './postgres-limiter';
-export { DEFAULT_RATE_LIMITS, RATE_LIMIT_ERROR_CODES, defaultsFor } from './policy';

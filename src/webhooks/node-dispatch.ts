@@ -1,6 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Agent, fetch as undiciFetch } from 'undici';
-import type { AppDeps, Logger } from '../context';
+import type { AppDeps } from '../context';
+import type { Logger } from '../lib/logger';
 import { drainDeliveries, UnsafeAddress, type WebhookTransport } from './delivery';
 import { isDeliverableAddress, type UrlPolicy } from './url-safety';
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/database';
 import { openTestDatabase, type TestDatabase } from '../support/db';
 import { PARTNER_ENDPOINTS } from '../../src/plaid/schemas/endpoints';
-import { rateLimitError } from '../../src/ratelimit/limiter';
+import { rateLimitError } from '../../src/ratelimit/errors';
 import { rateLimitHeaders, secondsUntil, tightest } from '../../src/ratelimit/headers';
 import {
   DEFAULT_RATE_LIMITS,
