@@ -12,6 +12,12 @@ export interface EmulatorInstitution {
   requiresMinLastUpdated?: boolean;
   /** ISO 3166 country of the institution when not the US (Sandbox's Canadian and UK test banks). */
   country?: 'CA' | 'GB';
+  /**
+   * Links through OAuth. Plaid's Sandbox institution list: none of its
+   * institutions use OAuth "except for those that are explicitly marked as
+   * OAuth or European / UK institutions".
+   */
+  oauth?: true;
 }
 
 /** The institution's country (US unless stated). */
@@ -26,11 +32,11 @@ export const INSTITUTIONS: readonly EmulatorInstitution[] = [
   { id: 'ins_109511', name: 'Tartan Bank' },
   { id: 'ins_109512', name: 'Houndstooth Bank' },
   { id: 'ins_43', name: 'Tartan-Dominion Bank of Canada', country: 'CA' },
-  { id: 'ins_116834', name: 'Flexible Platypus Open Banking (UK Bank)', country: 'GB' },
-  { id: 'ins_117650', name: 'Royal Bank of Plaid (UK Bank)', country: 'GB' },
-  { id: 'ins_127287', name: 'Platypus OAuth Bank' },
-  { id: 'ins_132241', name: 'First Platypus OAuth App2App Bank' },
-  { id: 'ins_117181', name: 'Flexible Platypus Open Banking (QR code)' },
+  { id: 'ins_116834', name: 'Flexible Platypus Open Banking (UK Bank)', country: 'GB', oauth: true },
+  { id: 'ins_117650', name: 'Royal Bank of Plaid (UK Bank)', country: 'GB', oauth: true },
+  { id: 'ins_127287', name: 'Platypus OAuth Bank', oauth: true },
+  { id: 'ins_132241', name: 'First Platypus OAuth App2App Bank', oauth: true },
+  { id: 'ins_117181', name: 'Flexible Platypus Open Banking (QR code)', oauth: true },
   { id: 'ins_132363', name: 'Unhealthy Platypus Bank - Degraded' },
   { id: 'ins_132361', name: 'Unhealthy Platypus Bank - Down', error: 'INSTITUTION_DOWN' },
   { id: 'ins_133402', name: 'Unsupported Platypus Bank - Institution Not Supported', error: 'INSTITUTION_NO_LONGER_SUPPORTED' },

@@ -56,6 +56,31 @@ describe('error_<CODE> passwords', () => {
     expectValidPlaid('SandboxProcessorTokenCreateResponse', data);
     await expectSdkError(h.plaid.processorAuthGet({ processor_token: data.processor_token }), { status: 400, error_code: code });
   });
+
+  // Plaid: "error testing credentials are not compatible with institutions that use OAuth".
+  it.each(['ins_127287', 'ins_132241', 'ins_117181', 'ins_116834', 'ins_117650'])(
+    'at the OAuth institution %s an error password is refused with INVALID_FIELD, and no token is issued',
+    async (institution) => {
+      const before = h.app.emulator.state.size;
+      for (const password of ['error_ITEM_LOCKED', 'error_ITEM_LOGIN_REQUIRED']) {
+        const { body } = await expectSdkError(create(institution, 'user_good', password), {
+          status: 400,
+          error_type: 'INVALID_REQUEST',
+          error_code: 'INVALID_FIELD',
+        });
+        expect(body.error_message).toContain('OAuth');
+        expect(body.error_message).toContain(institution);
+      }
+      expect(h.app.emulator.state.size).toBe(before);
+      // The ordinary credentials still work there.
+      const { data } = await create(institution, 'user_good', 'pass_good');
+      expectValidPlaid('SandboxProcessorTokenCreateResponse', data);
+    },
+  );
+
+  it('at a non-OAuth institution next to them the same password fails creation as documented', async () => {
+    await expectSdkError(create('ins_109511', 'user_good', 'error_ITEM_LOCKED'), { status: 400, error_type: 'ITEM_ERROR', error_code: 'ITEM_LOCKED' });
+  });
 });
 
 describe('Auth numbers follow the institution country', () => {

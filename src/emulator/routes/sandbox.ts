@@ -17,7 +17,11 @@ export const SANDBOX_PASSWORD = 'pass_good';
  * `error_<CODE>` passwords: the codes Plaid documents as Item-creation errors
  * fail this call at once, with that error (no token). ITEM_LOGIN_REQUIRED and
  * NO_AUTH_ACCOUNTS, which Plaid returns on existing Items, issue the token and
- * put its Item in that error, so data calls answer it.
+ * put its Item in that error, so data calls answer it. Plaid documents the
+ * error passwords as "not compatible with institutions that use OAuth" (the
+ * user signs in at the bank, not with these credentials); at an OAuth
+ * institution the emulator refuses them with INVALID_FIELD rather than issue a
+ * healthy token a test would take for the error it asked for.
  */
 export function sandboxRoutes(ctx: EmulatorContext) {
   const router = createEmulatorRouter();
@@ -44,6 +48,11 @@ export function sandboxRoutes(ctx: EmulatorContext) {
       } else if (username !== SANDBOX_USERNAME) {
         throw itemError('INVALID_CREDENTIALS');
       } else if (password.startsWith('error_')) {
+        if (institution.oauth) {
+          throw errors.invalidField(
+            `override_password error_<CODE> is not compatible with institutions that use OAuth (${institution.id} ${institution.name}); use a non-OAuth Sandbox institution such as ins_109508`,
+          );
+        }
         const code = password.slice('error_'.length);
         if (!isItemErrorCode(code)) {
           throw errors.invalidField(
