@@ -5,8 +5,10 @@
  *
  * `prev_hash` is the previous record's `hash` (64 lowercase hex characters), or
  * GENESIS_HASH (64 zeros) for seq 1. `canonical(record)` is a JSON object with
- * every field of CHAIN_FIELDS, in that order, no whitespace, where:
+ * every field its chain version hashes (CHAIN_VERSIONS in src/audit/record.ts),
+ * in that order, no whitespace, where:
  * - `seq` is the record's position (1, 2, 3, ... with no gaps);
+ * - `chain_version` (from version 2) is the version's number;
  * - `occurred_at` is `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, milliseconds): exactly what
  *   `Date.prototype.toISOString()` gives, and what the database returns through
  *   OCCURRED_AT_SQL whatever the session time zone or driver;
@@ -17,66 +19,14 @@
  *
  * Web Crypto only, so the same code runs on Workers and Node.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { sha256Hex } from '../lib/ids';
+import { CHAIN_VERSIONS, type ChainRecord } from './record';
+
+/** A record to encode: its fields by their snake_case names (chain_version absent: version 1). */
+type Encodable = { seq: number; chain_version?: number; details?: Record<string, unknown> } & Record<string, unknown>;
 
 export const GENESIS_HASH = '0'.repeat(64);
-
-/** The chained record, with the API's (snake_case) field names. */
-export interface ChainRecord {
-  seq: number;
-  occurred_at: string;
-  request_id: string;
-  actor_type: string;
-  actor_id: string | null;
-  partner_id: string | null;
-  fintech_id: string | null;
-  token_id: string | null;
-  action: string;
-  method: string;
-  endpoint: string;
-  product: string | null;
-  decision: string;
-  reason: string | null;
-  http_status: number;
-  plaid_request_id: string | null;
-  plaid_status: number | null;
-  latency_ms: number;
-  client_ip: string | null;
-  user_agent: string | null;
-  details: Record<string, unknown>;
-}
-
-/** Stored record: the chained fields plus the chain itself. */
-export interface StoredRecord extends ChainRecord {
-  prev_hash: string;
-  hash: string;
-}
-
-/** The hashed fields, in hashing order. Changing this list is a new chain version. */
-export const CHAIN_FIELDS = [
-  'seq',
-  'occurred_at',
-  'request_id',
-  'actor_type',
-  'actor_id',
-  'partner_id',
-  'fintech_id',
-  'token_id',
-  'action',
-  'method',
-  'endpoint',
-  'product',
-  'decision',
-  'reason',
-  'http_status',
-  'plaid_request_id',
-  'plaid_status',
-  'latency_ms',
-  'client_ip',
-  'user_agent',
-  'details',
-] as const satisfies readonly (keyof ChainRecord)[];
 
 /** JSON with object keys sorted recursively; arrays keep their order. */
 export function canonicalJson(value: unknown): string {
@@ -93,9 +43,15 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
-/** The canonical encoding of one record (see the module comment). */
-export function canonicalRecord(record: ChainRecord): string {
-  const parts = CHAIN_FIELDS.map((field) => {
+/**
+ * The canonical encoding of one record, with the fields of the record's own
+ * chain version (a record without one predates versions: version 1).
+ */
+export function canonicalRecord(record: Encodable): string {
+  const version = record.chain_version ?? 1;
+  const fields: readonly string[] | undefined = CHAIN_VERSIONS[version as keyof typeof CHAIN_VERSIONS];
+  if (!fields) throw new RangeError(`audit record: unknown chain version ${version}`);
+  const parts = fields.map((field) => {
     const value = field === 'details' ? canonicalJson(record.details ?? {}) : JSON.stringify(record[field] ?? null);
     return `${JSON.stringify(field)}:${value}`;
   });
@@ -109,24 +65,21 @@ export function canonicalRecord(record: ChainRecord): string {
  * known only there). Same bytes as canonicalRecord() once seq is filled in.
  */
 export function canonicalTail(record: Omit<ChainRecord, 'seq'>): string {
-  const full = canonicalRecord({ seq: 0, ...record });
+  const full = canonicalRecord({ ...record, seq: 0 });
   return full.slice(SEQ_PREFIX_ZERO.length);
 }
 const SEQ_PREFIX_ZERO = '{"seq":0';
 
-export function chainHash(prevHash: string, record: ChainRecord): Promise<string> {
+export function chainHash(prevHash: string, record: Encodable): Promise<string> {
   return sha256Hex(prevHash + canonicalRecord(record));
 }
 
-/** Normalizes an instant to the canonical `YYYY-MM-DDTHH:MM:SS.mmmZ`; throws on an invalid date. */
-export function canonicalInstant(value: string | Date): string {
-  const date = typeof value === 'string' ? new Date(value) : value;
-  if (Number.isNaN(date.getTime())) throw new RangeError('audit record: occurred_at is not a valid instant');
-  return date.toISOString();
+/**
+ * An instant column as the canonical string, computed by the database itself:
+ * the same text on PGlite and Postgres, whatever the session's TimeZone or DateStyle.
+ */
+export function canonicalInstantSql(column: string): SQL {
+  return sql`to_char(${sql.identifier(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
-/**
- * occurred_at as the canonical string, computed by the database itself: the same
- * text on PGlite and Postgres, whatever the session's TimeZone or DateStyle.
- */
-export const OCCURRED_AT_SQL = sql.raw(`to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+export const OCCURRED_AT_SQL = canonicalInstantSql('occurred_at');

@@ -9,13 +9,14 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import type { Database } from '../db/database';
-import { CHAIN_FIELDS, canonicalJson, type StoredRecord } from './canonical';
+import { canonicalJson } from './canonical';
+import { STORED_FIELDS, type StoredRecord } from './record';
 import { fetchRecords, maxSeq, type AuditFilters } from './query';
 
 export type ExportFormat = 'jsonl' | 'csv';
 
 /** CSV columns: every stored field, `details` as canonical JSON text. */
-export const EXPORT_COLUMNS = [...CHAIN_FIELDS, 'prev_hash', 'hash'] as const satisfies readonly (keyof StoredRecord)[];
+export const EXPORT_COLUMNS = STORED_FIELDS;
 
 export const EXPORT_CONTENT_TYPES: Record<ExportFormat, string> = {
   jsonl: 'application/x-ndjson; charset=utf-8',

@@ -2,7 +2,7 @@
  * The audit writer: appends records to `audit_events`, hash-chained, in one
  * total order shared by every gateway instance on the database.
  *
- * One statement per batch: gw_audit_append() (drizzle/0003_hot_path_functions.sql)
+ * One statement per batch: gw_audit_append() (drizzle/0006_audit_chain_version.sql)
  * takes the chain lock `pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)`, reads the
  * last record, numbers the new ones last.seq+1, last.seq+2, ..., hashes and
  * inserts them, and commits, all inside the database: the lock is never held
@@ -36,9 +36,9 @@ import { statement, type Statement } from '../db/statement';
 import { Batcher } from '../lib/batcher';
 import type { GatewayMetrics } from '../metrics';
 import { databaseFailureKind } from '../metrics/database-errors';
-import { canonicalInstant, canonicalTail, type ChainRecord } from './canonical';
-import { cleanText, scrubDetails, scrubId, scrubPath, scrubText } from './scrub';
-import type { AuditRecordInput, AuditSink } from './writer';
+import { canonicalTail } from './canonical';
+import { cleanRecord, CURRENT_CHAIN_VERSION, type AuditRecordInput, type ChainRecord } from './record';
+import type { AuditSink } from './writer';
 
 /** Advisory lock key of the chain (any constant other parts of the app do not use). */
 export const AUDIT_CHAIN_LOCK = 727274007;
@@ -133,41 +133,14 @@ export function createAuditWriter(db: Database, options: AuditWriterOptions = {}
   return new PostgresAuditWriter(db, options);
 }
 
-const DECISIONS = new Set(['allow', 'deny', 'error']);
-
 /**
  * Validates and cleans a record before it is queued, so one bad record cannot
  * fail a whole batch: what is hashed is exactly what is stored.
  */
 export function prepareRecord(input: AuditRecordInput): PreparedRecord {
-  if (!DECISIONS.has(input.decision)) throw new TypeError('audit record: decision must be allow, deny or error');
-  const id = scrubId;
   return {
-    occurred_at: canonicalInstant(input.occurredAt),
-    request_id: cleanText(input.requestId, 64),
-    actor_type: cleanText(input.actorType, 32),
-    actor_id: id(input.actorId),
-    partner_id: id(input.partnerId),
-    fintech_id: id(input.fintechId),
-    token_id: id(input.tokenId),
-    action: cleanText(input.action, 64),
-    method: cleanText(input.method, 16),
-    endpoint: scrubPath(input.endpoint),
-    product: id(input.product),
-    decision: input.decision,
-    reason: scrubText(input.reason, 256),
-    http_status: int32(input.httpStatus),
-    plaid_request_id: id(input.plaidRequestId),
-    plaid_status: input.plaidStatus === null || input.plaidStatus === undefined ? null : int32(input.plaidStatus),
-    latency_ms: int32(input.latencyMs),
-    client_ip: cleanText(input.clientIp, 64),
-    user_agent: scrubText(input.userAgent, 512),
-    details: scrubDetails(input.details),
+    chain_version: CURRENT_CHAIN_VERSION,
+    ...cleanRecord(input),
     ...(input.intent ? { intent: input.intent } : {}),
   };
-}
-
-function int32(value: number): number {
-  if (!Number.isFinite(value)) return 0;
-  return Math.min(2_147_483_647, Math.max(-2_147_483_648, Math.round(value)));
 }

@@ -6,12 +6,14 @@
  * (seq as text, occurred_at as the canonical ISO string, details as JSON text),
  * so PGlite and postgres.js hand back exactly the values that were hashed.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Database, type Transaction } from '../db/database';
+import { auditEvents } from '../db/schema';
 import { TOKEN_DENIAL_REASONS } from '../tenancy/admission';
-import { OCCURRED_AT_SQL, type StoredRecord } from './canonical';
+import { canonicalInstantSql } from './canonical';
+import { camel, STORED_FIELDS, type Decision, type StoredRecord } from './record';
 
-export type Decision = 'allow' | 'deny' | 'error';
+export type { Decision };
 
 export interface AuditFilters {
   partnerId?: string;
@@ -61,9 +63,26 @@ export interface PageOptions {
   limit: number;
 }
 
-const selectColumns = (f: AuditFilters) => sql`seq::text as seq, ${OCCURRED_AT_SQL} as occurred_at, request_id, actor_type, actor_id,
-  partner_id, fintech_id, token_id, action, method, endpoint, product, decision, ${reasonColumn(f)} as reason, http_status,
-  plaid_request_id, plaid_status, latency_ms, client_ip, user_agent, details::text as details, prev_hash, hash`;
+/** The stored columns, with their kinds (from the record's one definition through the table). */
+const COLUMNS = getTableColumns(auditEvents);
+
+/** The table column of a stored field (its kind: dataType, notNull, columnType). */
+export function columnOf(field: (typeof STORED_FIELDS)[number]) {
+  return COLUMNS[camel(field) as keyof typeof COLUMNS];
+}
+
+/** A column read in a driver-neutral form (see the module comment). */
+function selectExpression(field: (typeof STORED_FIELDS)[number], f: AuditFilters): SQL {
+  const column = columnOf(field);
+  if (field === 'reason') return sql`${reasonColumn(f)} as reason`;
+  if (column.columnType === 'PgTimestampString') return sql`${canonicalInstantSql(field)} as ${sql.identifier(field)}`;
+  if (column.dataType === 'json' || column.columnType.startsWith('PgBig')) {
+    return sql`${sql.identifier(field)}::text as ${sql.identifier(field)}`;
+  }
+  return sql`${sql.identifier(field)}`;
+}
+
+const selectColumns = (f: AuditFilters) => sql.join(STORED_FIELDS.map((field) => selectExpression(field, f)), sql`, `);
 
 export function filterConditions(f: AuditFilters): SQL[] {
   const where: SQL[] = [];
@@ -120,37 +139,16 @@ export async function hashAt(db: Database | Transaction, seq: number): Promise<s
 }
 
 function toStoredRecord(row: Record<string, unknown>): StoredRecord {
-  const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
-  const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-  let details: Record<string, unknown> = {};
-  const raw = row.details;
-  if (typeof raw === 'string') details = JSON.parse(raw) as Record<string, unknown>;
-  else if (raw && typeof raw === 'object') details = raw as Record<string, unknown>;
-  return {
-    seq: Number(row.seq),
-    occurred_at: String(row.occurred_at),
-    request_id: String(row.request_id),
-    actor_type: String(row.actor_type),
-    actor_id: str(row.actor_id),
-    partner_id: str(row.partner_id),
-    fintech_id: str(row.fintech_id),
-    token_id: str(row.token_id),
-    action: String(row.action),
-    method: String(row.method),
-    endpoint: String(row.endpoint),
-    product: str(row.product),
-    decision: String(row.decision),
-    reason: str(row.reason),
-    http_status: Number(row.http_status),
-    plaid_request_id: str(row.plaid_request_id),
-    plaid_status: num(row.plaid_status),
-    latency_ms: Number(row.latency_ms),
-    client_ip: str(row.client_ip),
-    user_agent: str(row.user_agent),
-    details,
-    prev_hash: String(row.prev_hash),
-    hash: String(row.hash),
-  };
+  const out: Record<string, unknown> = {};
+  for (const field of STORED_FIELDS) out[field] = parseColumn(columnOf(field), row[field]);
+  return out as StoredRecord;
+}
+
+function parseColumn(column: (typeof COLUMNS)[keyof typeof COLUMNS], value: unknown): unknown {
+  if (value === null || value === undefined) return column.dataType === 'json' ? {} : null;
+  if (column.dataType === 'json') return typeof value === 'string' ? JSON.parse(value) : value;
+  if (column.dataType === 'number') return Number(value);
+  return String(value);
 }
 
 /** Opaque cursor for keyset pagination: the last seq served and the order. */

@@ -15,6 +15,7 @@
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database, type Transaction } from '../db/database';
 import { chainHash, GENESIS_HASH } from './canonical';
+import { CHAIN_VERSIONS } from './record';
 import { fetchRecords, hashAt, maxSeq } from './query';
 
 export type VerifyFailure = 'seq_gap' | 'prev_hash_mismatch' | 'hash_mismatch';
@@ -99,6 +100,10 @@ export async function verifyChain(db: Database | Transaction, options: VerifyOpt
         return fail(record.seq, 'prev_hash_mismatch', `seq ${record.seq} does not chain from the record before it`);
       }
       const { prev_hash, hash, ...content } = record;
+      if (!(content.chain_version in CHAIN_VERSIONS)) {
+        // No field list to re-hash it with: its version number itself was changed.
+        return fail(record.seq, 'hash_mismatch', `seq ${record.seq} claims chain version ${content.chain_version}, which no gateway writes`);
+      }
       if ((await chainHash(prev_hash, content)) !== hash) {
         return fail(record.seq, 'hash_mismatch', `seq ${record.seq} was altered: its content does not match its hash`);
       }

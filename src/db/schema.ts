@@ -9,6 +9,7 @@
  * Plaid secrets are sealed with AES-256-GCM under a key id (see src/tenancy/crypto.ts).
  */
 import { sql } from 'drizzle-orm';
+import { AUDIT_FIELDS, camel, type Camel, type ChainVersion } from '../audit/record';
 import {
   bigint,
   bigserial,
@@ -18,10 +19,16 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+
+/** The audit record's columns, from its one definition (src/audit/record.ts). */
+function auditColumns(): { [K in keyof typeof AUDIT_FIELDS as Camel<K>]: ReturnType<(typeof AUDIT_FIELDS)[K]['column']> } {
+  return Object.fromEntries(Object.entries(AUDIT_FIELDS).map(([name, spec]) => [camel(name), spec.column(name)])) as never;
+}
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
@@ -138,30 +145,9 @@ export const auditEvents = pgTable(
   'audit_events',
   {
     seq: bigserial('seq', { mode: 'number' }).primaryKey(),
-    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
-    requestId: text('request_id').notNull(),
-    /** 'operator' | 'partner' | 'fintech' | 'auditor' | 'anonymous' | 'plaid' (inbound webhooks) | 'gateway' (webhook deliveries) */
-    actorType: text('actor_type').notNull(),
-    actorId: text('actor_id'),
-    partnerId: text('partner_id'),
-    fintechId: text('fintech_id'),
-    tokenId: text('token_id'),
-    /** e.g. 'partner.call', 'auth.failed', 'partner.create', 'token.import' */
-    action: text('action').notNull(),
-    method: text('method').notNull(),
-    endpoint: text('endpoint').notNull(),
-    product: text('product'),
-    /** 'allow' | 'deny' | 'error' */
-    decision: text('decision').notNull(),
-    reason: text('reason'),
-    httpStatus: integer('http_status').notNull(),
-    plaidRequestId: text('plaid_request_id'),
-    plaidStatus: integer('plaid_status'),
-    latencyMs: integer('latency_ms').notNull(),
-    clientIp: text('client_ip'),
-    userAgent: text('user_agent'),
-    /** Non-sensitive detail: which fields were present, what changed (names only). */
-    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    /** Which fields the hash covers (CHAIN_VERSIONS); rows from before versions are 1. */
+    chainVersion: smallint('chain_version').$type<ChainVersion>().notNull().default(1),
+    ...auditColumns(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },

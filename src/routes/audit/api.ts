@@ -6,7 +6,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { exportStream, EXPORT_CONTENT_TYPES, toApiEvent } from '../../audit/export';
-import { countPartnerRecords, decodeCursor, encodeCursor, fetchRecords, type AuditFilters } from '../../audit/query';
+import { DECISIONS, STORED_FIELDS } from '../../audit/record';
+import { columnOf, countPartnerRecords, decodeCursor, encodeCursor, fetchRecords, type AuditFilters } from '../../audit/query';
 import { SUMMARY_LIST_LIMIT, summarize } from '../../audit/summary';
 import { verifyChain } from '../../audit/verify';
 import { countInWindow } from '../../ratelimit/window-counter';
@@ -32,7 +33,7 @@ const FilterParams = {
     .optional()
     .openapi({ description: 'Gateway token id (tok_...); never the token itself' }),
   endpoint: z.string().min(1).max(256).optional().openapi({ description: 'Exact path, e.g. /processor/auth/get' }),
-  decision: z.enum(['allow', 'deny', 'error']).optional(),
+  decision: z.enum(DECISIONS).optional(),
   from: isoInstant.openapi({ description: 'Records at or after this instant (ISO-8601)' }),
   to: isoInstant.openapi({ description: 'Records before this instant (ISO-8601)' }),
 };
@@ -58,32 +59,17 @@ const VerifyQuery = z.strictObject({
     .openapi({ description: 'true: walk from seq 1 even past a checkpoint (limited per reader: AUDIT_FULL_VERIFY_PER_MINUTE)' }),
 });
 
+/** One stored field in the API: its JSON type and nullability follow its column. */
+function eventField(field: (typeof STORED_FIELDS)[number]) {
+  const column = columnOf(field);
+  const type =
+    column.dataType === 'json' ? z.record(z.string(), z.unknown()) : column.dataType === 'number' ? z.number().int() : z.string();
+  return column.notNull ? type : type.nullable();
+}
+
+/** An audit event: every stored field (src/audit/record.ts), in order. */
 export const AuditEventSchema = z
-  .object({
-    seq: z.number().int(),
-    occurred_at: z.string(),
-    request_id: z.string(),
-    actor_type: z.string(),
-    actor_id: z.string().nullable(),
-    partner_id: z.string().nullable(),
-    fintech_id: z.string().nullable(),
-    token_id: z.string().nullable(),
-    action: z.string(),
-    method: z.string(),
-    endpoint: z.string(),
-    product: z.string().nullable(),
-    decision: z.string(),
-    reason: z.string().nullable(),
-    http_status: z.number().int(),
-    plaid_request_id: z.string().nullable(),
-    plaid_status: z.number().int().nullable(),
-    latency_ms: z.number().int(),
-    client_ip: z.string().nullable(),
-    user_agent: z.string().nullable(),
-    details: z.record(z.string(), z.unknown()),
-    prev_hash: z.string(),
-    hash: z.string(),
-  })
+  .object(Object.fromEntries(STORED_FIELDS.map((field) => [field, eventField(field)])))
   .openapi('AuditEvent');
 
 const EventsResponse = z

@@ -251,15 +251,12 @@ export const PAGE_SCRIPT = String.raw`
     }
   }
 
-  var FIELDS = ['seq', 'occurred_at', 'request_id', 'actor_type', 'actor_id', 'partner_id', 'fintech_id', 'token_id',
-    'action', 'method', 'endpoint', 'product', 'decision', 'reason', 'http_status', 'plaid_request_id',
-    'plaid_status', 'latency_ms', 'client_ip', 'user_agent', 'prev_hash', 'hash'];
-
   function openRecord(i) {
     var ev = state.events[i];
     var dl = $('detail-fields');
     dl.textContent = '';
-    FIELDS.forEach(function (f) {
+    // Every field the API returns, in its order (details is shown below as JSON).
+    Object.keys(ev).filter(function (f) { return f !== 'details'; }).forEach(function (f) {
       var dt = document.createElement('dt'); dt.textContent = f;
       var dd = document.createElement('dd');
       dd.textContent = ev[f] === null || ev[f] === undefined ? '—' : String(ev[f]);
