@@ -88,6 +88,12 @@ export interface GatewayConfig {
   /** Where upstream Plaid calls go; undefined until the emulator's port is known. */
   plaidBaseUrl: string | undefined;
   adminKey: string;
+  /**
+   * The operator CLI's key for one run (src/cli/operator-api.ts): set only on the
+   * app that run builds in its own process, never read from the environment, so
+   * no server accepts it. Requests made with it are audited as actor operator/cli.
+   */
+  cliKey?: string;
   /** First key seals; every key unseals. */
   encryptionKeys: EncryptionKey[];
   port: number;

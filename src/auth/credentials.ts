@@ -156,9 +156,8 @@ export async function identifyFromHeaders(c: Context<AppEnv>): Promise<void> {
   const audit = c.get('audit');
   const key = bearerToken(c);
   if (c.req.path.startsWith('/admin/')) {
-    if (key && timingSafeEqual(key, c.get('deps').config.adminKey)) {
-      Object.assign(audit, { enabled: true, action: 'operator.request', actorType: 'operator', actorId: 'operator' });
-    }
+    const holder = operatorKeyHolder(c, key);
+    if (holder) Object.assign(audit, { enabled: true, action: 'operator.request', actorType: 'operator', actorId: holder });
     return;
   }
   const clientId = c.req.header('plaid-client-id');
@@ -181,13 +180,14 @@ export function requireOperator(): MiddlewareHandler<AppEnv> {
     const audit = c.get('audit');
     audit.enabled = true;
     const key = bearerToken(c);
-    if (!key || !timingSafeEqual(key, c.get('deps').config.adminKey)) {
+    const holder = operatorKeyHolder(c, key);
+    if (!holder) {
       failAuth(c, key ? 'wrong_admin_key' : 'missing_bearer');
       throw errors.invalidApiKeys();
     }
     c.set('principal', { kind: 'operator' });
     audit.actorType = 'operator';
-    audit.actorId = 'operator';
+    audit.actorId = holder;
     return next();
   };
 }
@@ -199,10 +199,11 @@ export function requireAuditReader(): MiddlewareHandler<AppEnv> {
     audit.enabled = true;
     audit.action = 'audit.read';
     const key = bearerToken(c);
-    if (key && timingSafeEqual(key, c.get('deps').config.adminKey)) {
+    const holder = operatorKeyHolder(c, key);
+    if (holder) {
       c.set('principal', { kind: 'operator' });
       audit.actorType = 'operator';
-      audit.actorId = 'operator';
+      audit.actorId = holder;
       return next();
     }
     if (key) {
@@ -224,6 +225,18 @@ export function requireAuditReader(): MiddlewareHandler<AppEnv> {
     }
     throw errors.invalidApiKeys();
   };
+}
+
+/**
+ * Whose operator key was presented: the operator's (GATEWAY_ADMIN_KEY) or the
+ * operator CLI's (config.cliKey, which only the in-process app of one CLI run
+ * holds; an HTTP caller cannot present it, so cannot be recorded as the CLI).
+ */
+function operatorKeyHolder(c: Context<AppEnv>, key: string | undefined): 'operator' | 'cli' | undefined {
+  if (!key) return undefined;
+  const { adminKey, cliKey } = c.get('deps').config;
+  if (cliKey && timingSafeEqual(key, cliKey)) return 'cli';
+  return timingSafeEqual(key, adminKey) ? 'operator' : undefined;
 }
 
 function bearerToken(c: Context<AppEnv>): string | undefined {

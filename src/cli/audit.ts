@@ -19,7 +19,7 @@ import { exportChunks, type ExportFormat } from '../audit/export';
 import type { AuditFilters, Decision } from '../audit/query';
 import { verifyChain } from '../audit/verify';
 import { openDatabaseFromEnv } from '../node/deps';
-import type { CliContext } from './main';
+import type { Command } from './io';
 
 export interface AuditCliIo {
   env: Record<string, string | undefined>;
@@ -148,22 +148,8 @@ async function exportCommand(argv: string[], io: AuditCliIo): Promise<number> {
   return 0;
 }
 
-function argvAfter(command: string): string[] {
-  const argv = process.argv.slice(2);
-  const group = argv.indexOf('audit');
-  const at = argv.indexOf(command, group + 1);
-  return at >= 0 ? argv.slice(at + 1) : [];
-}
-
-const processIo = (): AuditCliIo => ({
-  env: process.env,
-  stdout: process.stdout,
-  out: (line) => console.log(line),
-  err: (line) => console.error(line),
-});
-
-/** The dispatcher's entry points (src/cli/main.ts); flags are re-parsed strictly here. */
-export const commands = {
-  verify: (_ctx: CliContext) => auditCli('verify', argvAfter('verify'), processIo()),
-  export: (_ctx: CliContext) => auditCli('export', argvAfter('export'), processIo()),
+/** The dispatcher's entry points (src/cli/run.ts): the context carries the environment and the output. */
+export const commands: Record<string, Command> = {
+  verify: (ctx) => auditCli('verify', ctx.argv, ctx),
+  export: (ctx) => auditCli('export', ctx.argv, ctx),
 };

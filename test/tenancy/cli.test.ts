@@ -4,18 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runKeysCommand } from '../../src/cli/keys';
-import { runTenancyCommand, type CliDeps } from '../../src/cli/tenancy';
+import { runKeysCommand, type KeysDeps } from '../../src/cli/keys';
+import { operatorApi, type OperatorApi } from '../../src/cli/operator-api';
+import { runTenancyCommand } from '../../src/cli/tenancy';
 import { Keyring } from '../../src/tenancy/crypto';
 import { sealedKeyUsage } from '../../src/tenancy/rotation';
 import { startTestStack, type TestStack } from '../support/stack';
 import { auditRows, fintechCall, importApi } from './fixtures';
 
 let stack: TestStack;
-let deps: CliDeps;
+let deps: KeysDeps;
+let api: OperatorApi;
 beforeAll(async () => {
   stack = await startTestStack();
   deps = { db: stack.deps.db, keyring: stack.deps.keyring, audit: stack.deps.audit };
+  // The operator API in-process, as the CLI process builds it on its own deps.
+  api = operatorApi(stack.deps);
 });
 afterAll(async () => stack?.close());
 
@@ -25,7 +29,7 @@ async function cli(group: 'partners' | 'fintechs' | 'auditors' | 'keys', command
   const err: string[] = [];
   const io = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
   const code =
-    group === 'keys' ? await runKeysCommand(deps, command, argv, io) : await runTenancyCommand(deps, group, command, argv, io);
+    group === 'keys' ? await runKeysCommand(deps, command, argv, io) : await runTenancyCommand(api, group, command, argv, io);
   const parse = (lines: string[]) => (lines.length ? JSON.parse(lines.join('\n')) : undefined);
   return { code, json: code === 0 ? parse(out) : undefined, error: code === 1 ? parse(err) : err.join('\n') };
 }
@@ -63,7 +67,7 @@ describe('cli partners', () => {
     expect((await cli('partners', 'disable', id)).json.disabled).toBe(true);
     expect((await cli('partners', 'enable', id)).json.disabled).toBe(false);
 
-    const records = (await auditRows(stack)).filter((r) => r.partner_id === id && r.method === 'CLI');
+    const records = (await auditRows(stack)).filter((r) => r.partner_id === id && r.actor_id === 'cli' && r.method !== 'GET');
     expect(records.map((r) => r.action)).toEqual([
       'partner.create',
       'partner.update',
