@@ -47,26 +47,22 @@ export interface WebhookRuntime {
 /**
  * A request's audit draft. Middleware creates it, routes and the auth layer fill
  * it in, and the audit middleware turns it into one record when the response is
- * ready (before the response leaves: see src/audit/middleware.ts).
+ * ready (before the response leaves: see src/audit/middleware.ts). Its fields are
+ * the record's own (src/audit/record.ts); the rest of the record comes from the request.
  */
-export interface AuditDraft {
+export type AuditDraft = Partial<
+  Pick<
+    import('./audit/record').AuditRecordInput,
+    'actorId' | 'partnerId' | 'fintechId' | 'tokenId' | 'product' | 'decision' | 'reason' | 'plaidRequestId' | 'plaidStatus' | 'details'
+  >
+> & {
   action: string;
   actorType: 'operator' | 'partner' | 'fintech' | 'auditor' | 'anonymous' | 'plaid';
-  actorId?: string | null;
-  partnerId?: string | null;
-  fintechId?: string | null;
-  tokenId?: string | null;
-  product?: string | null;
-  decision?: 'allow' | 'deny' | 'error';
-  reason?: string | null;
   /** The admission may have written an audit intent for this request: the outcome record releases it. */
   intentWritten?: boolean;
-  plaidRequestId?: string | null;
-  plaidStatus?: number | null;
-  details?: Record<string, unknown>;
   /** false for routes that are not audited (health, docs, audit reads). */
   enabled: boolean;
-}
+};
 
 
 export type Principal =
