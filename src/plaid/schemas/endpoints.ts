@@ -38,7 +38,7 @@ export interface PartnerEndpointDefinition {
  * admission and the OpenAPI document derive from. Adding an endpoint means an
  * entry here, its Plaid schemas and its emulator route.
  */
-export const PARTNER_ENDPOINTS = [] = [
+export const PARTNER_ENDPOINTS = [
   {
     path: '/processor/auth/get',
     product: 'auth',
