@@ -8,13 +8,15 @@ import { itemError } from './item-errors';
 /**
  * Plaid's custom Sandbox users: username `user_custom`, password a JSON
  * configuration object. The emulator reads the part of Plaid's configuration
- * schema that processor endpoints show: `override_accounts[]` with `type`,
- * `subtype`, `starting_balance`, `force_available_balance`, `currency`,
- * `meta {name, official_name, limit, mask}`, `numbers {...}` and `identity
- * {names, phone_numbers, emails, addresses}`. The token points to the first
- * account of `override_accounts` (a processor token names one account). Other
- * documented fields (seed, transactions, holdings, liability, inflow_model...)
- * are accepted and ignored.
+ * schema that processor endpoints show: `seed` (the generated history follows
+ * it) and `override_accounts[]` with `type`, `subtype`, `starting_balance`,
+ * `force_available_balance`, `currency`, `meta {name, official_name, limit,
+ * mask}`, `numbers {...}`, `transactions[]` (the account's whole history) and
+ * `identity {names, phone_numbers, emails, addresses}`. The token points to
+ * the first account of `override_accounts` (a processor token names one
+ * account). Fields no processor endpoint shows (holdings,
+ * investment_transactions, liability, inflow_model...) are accepted and
+ * ignored.
  *
  * A password that is not JSON, or JSON that does not follow the schema,
  * answers INVALID_CREDENTIALS at creation: Plaid documents no dedicated code,
@@ -69,6 +71,20 @@ const numbersSchema = z
   .refine((n) => (n.eft_institution === undefined) === (n.eft_branch === undefined), 'eft_institution and eft_branch go together')
   .refine((n) => (n.international_bic === undefined) === (n.international_iban === undefined), 'international_bic and international_iban go together');
 
+/** A calendar date, YYYY-MM-DD, that exists. */
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date');
+
+const transactionSchema = z.looseObject({
+  date_transacted: isoDate,
+  date_posted: isoDate,
+  amount: z.number(),
+  description: z.string().min(1),
+  currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+});
+
 const accountSchema = z.looseObject({
   type: z.enum(ACCOUNT_TYPES),
   subtype: z.string().nullable(),
@@ -84,6 +100,7 @@ const accountSchema = z.looseObject({
     })
     .optional(),
   numbers: numbersSchema.optional(),
+  transactions: z.array(transactionSchema).optional(),
   identity: identitySchema.optional(),
 });
 
@@ -180,6 +197,8 @@ export function customProfile(config: CustomUserConfig, institution: EmulatorIns
     },
     numbers,
     owners: [owner],
+    ...(first?.transactions ? { transactions: first.transactions } : {}),
+    ...(config.seed !== undefined ? { dataSeed: config.seed } : {}),
   };
 }
 

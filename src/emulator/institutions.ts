@@ -8,8 +8,8 @@ export interface EmulatorInstitution {
   name: string;
   /** Data calls on Items at this institution answer this error (Unhealthy Platypus Bank). */
   error?: 'INSTITUTION_DOWN' | 'INSTITUTION_NOT_RESPONDING' | 'INSTITUTION_NO_LONGER_SUPPORTED';
-  /** Capital One: /processor/balance/get requires options.min_last_updated_datetime. */
-  requiresMinLastUpdated?: boolean;
+  /** Capital One: real-time balance for depository accounts only; others need options.min_last_updated_datetime, and refresh is not supported for them. */
+  nonDepositoryCached?: boolean;
   /** ISO 3166 country of the institution when not the US (Sandbox's Canadian and UK test banks). */
   country?: 'CA' | 'GB';
   /**
@@ -46,7 +46,7 @@ export const INSTITUTIONS: readonly EmulatorInstitution[] = [
   { id: 'ins_4', name: 'Wells Fargo' },
   { id: 'ins_5', name: 'Citi' },
   { id: 'ins_127989', name: 'Bank of America' },
-  { id: 'ins_128026', name: 'Capital One', requiresMinLastUpdated: true },
+  { id: 'ins_128026', name: 'Capital One', nonDepositoryCached: true },
 ];
 
 export function findInstitution(id: string): EmulatorInstitution | undefined {

@@ -1,6 +1,7 @@
 import { errors } from '../plaid/errors';
 import { PlaidError } from '../plaid/errors';
 import { isNachaReturnCode } from '../plaid/schemas';
+import { isDebitableDepository } from './data/profile';
 import { institutionCountry } from './institutions';
 import type { GeneratedTransaction } from './data/transactions';
 import { hash32 } from './random';
@@ -79,13 +80,15 @@ export function coreAttributes(item: Item, history: GeneratedTransaction[], now:
  * Signal's eligibility, checked after the token's own checks and before any
  * score is computed:
  * - PRODUCTS_NOT_SUPPORTED (ITEM_ERROR, error_message "") for "/signal/evaluate
- *   on a non-US financial institution";
+ *   on a non-US financial institution", and for an account Signal cannot use
+ *   (it requires "a debitable checking or savings depository account": a
+ *   user_custom account may be another type);
  * - PRODUCT_NOT_READY (ITEM_ERROR) while the emulator's control holds the Item
  *   in that state, standing for "called for the first time on a new Item before
  *   any balance data could be extracted ... after 15 seconds".
  */
 export function checkSignalEligibility(item: Item): void {
-  if (institutionCountry(item.institution) !== 'US') {
+  if (institutionCountry(item.institution) !== 'US' || !isDebitableDepository(item.profile)) {
     throw new PlaidError({ type: 'ITEM_ERROR', code: 'PRODUCTS_NOT_SUPPORTED', message: '' });
   }
   if (item.signalNotReady) {

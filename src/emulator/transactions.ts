@@ -1,6 +1,6 @@
 import { PlaidError, errors } from '../plaid/errors';
 import type { ProcessorTransactionsSyncResponse, Transaction } from '../plaid/schemas';
-import { HISTORY_DAYS, generateHistory, newTransaction, type GeneratedTransaction, type NewTransactionInput } from './data/transactions';
+import { HISTORY_DAYS, customHistory, generateHistory, newTransaction, type GeneratedTransaction, type NewTransactionInput } from './data/transactions';
 import { profileAccount } from './data/profile';
 import { hash32 } from './random';
 import type { Item, TransactionEvent } from './state';
@@ -40,7 +40,11 @@ function initialCutoff(item: Item): string {
  */
 export function ensureLog(item: Item): TransactionEvent[] {
   if (!item.log) {
-    const history = generateHistory(item.seed, item.accountId, item.createdAt, item.daysRequested ?? HISTORY_DAYS);
+    const days = item.daysRequested ?? HISTORY_DAYS;
+    // A user_custom account with configured transactions has exactly those; any other gets a generated history.
+    const history = item.profile.transactions
+      ? customHistory(item.seed, item.accountId, item.createdAt, item.profile.transactions, days)
+      : generateHistory(item.seed, item.accountId, item.createdAt, days, item.profile.dataSeed);
     let pulled = history;
     if (item.transactionsStatus === 'NOT_READY') pulled = [];
     else if (item.transactionsStatus === 'INITIAL_UPDATE_COMPLETE') pulled = history.filter((tx) => tx.transaction.date >= initialCutoff(item));
@@ -216,7 +220,7 @@ export function syncTransactions(item: Item, input: SyncInput, requestId: string
   const page = log.slice(start.position, end);
   const render = (tx: GeneratedTransaction): Transaction => ({
     ...tx.transaction,
-    iso_currency_code: item.profile.account.balances.iso_currency_code,
+    iso_currency_code: tx.currency ?? item.profile.account.balances.iso_currency_code,
     unofficial_currency_code: item.profile.account.balances.unofficial_currency_code,
     original_description: input.includeOriginalDescription ? tx.originalDescription : null,
   });
@@ -325,12 +329,17 @@ export const REFRESH_MAX_NEW = 3;
  * removed and a posted copy added), and 1-3 new card transactions dated `today`
  * arrive, still pending. How many is deterministic per Item and refresh, so a
  * test with a fixed clock always sees the same changes.
+ *
+ * A user_custom account with configured transactions is the configuration's
+ * data only: its pending transactions post once their `date_posted` has come,
+ * and nothing new arrives.
  */
 export function refreshTransactions(item: Item, today: Date): AddTransactionsResult {
   const log = ensureLog(item);
   const result: AddTransactionsResult = { added: [], removed: [] };
   const todayDate = today.toISOString().slice(0, 10);
-  postPending(item, log, result, (tx) => tx.transaction.date < todayDate);
+  postPending(item, log, result, (tx) => (tx.postOn !== undefined ? tx.postOn <= todayDate : tx.transaction.date < todayDate));
+  if (item.profile.transactions) return result;
   const count = 1 + (hash32(`refresh:${item.seed}:${item.refreshCount++}`) % REFRESH_MAX_NEW);
   for (let i = 0; i < count; i++) {
     const tx = newTransaction(item.seed, item.addedCount++, item.accountId, today, { pending: true });
@@ -358,10 +367,13 @@ function postPending(
   );
   for (const event of pending) {
     const pendingId = event.tx.transaction.transaction_id;
+    const { postOn, ...rest } = event.tx;
     const posted: GeneratedTransaction = {
-      ...event.tx,
+      ...rest,
       transaction: {
         ...event.tx.transaction,
+        // A configured transaction is dated its date_posted once posted (the authorized_date keeps date_transacted).
+        date: postOn ?? event.tx.transaction.date,
         transaction_id: `${pendingId.slice(0, 30)}${String(item.addedCount++).padStart(7, '0')}`,
         pending: false,
         pending_transaction_id: pendingId,

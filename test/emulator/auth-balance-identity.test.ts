@@ -91,18 +91,11 @@ describe('/processor/balance/get', () => {
     expectValidPlaid('ProcessorBalanceGetResponse', data);
   });
 
-  it('requires options.min_last_updated_datetime for Capital One and checks it', async () => {
+  it('at Capital One a checking account is real-time too (the credit-card case: custom-user-data.test.ts)', async () => {
     const capitalOne = await h.newToken({ institution_id: 'ins_128026' });
-    await expectSdkError(h.plaid.processorBalanceGet({ processor_token: capitalOne }), { status: 400, error_code: 'INVALID_FIELD' });
-    const recent = new Date(h.now().getTime() - 5 * 60_000).toISOString();
-    await expectSdkError(
-      h.plaid.processorBalanceGet({ processor_token: capitalOne, options: { min_last_updated_datetime: recent } }),
-      { status: 400, error_type: 'INVALID_RESULT', error_code: 'LAST_UPDATED_DATETIME_OUT_OF_RANGE' },
-    );
-    const old = new Date(h.now().getTime() - 24 * 3600_000).toISOString();
-    const { data } = await h.plaid.processorBalanceGet({ processor_token: capitalOne, options: { min_last_updated_datetime: old } });
+    const { data } = await h.plaid.processorBalanceGet({ processor_token: capitalOne });
     expectValidPlaid('ProcessorBalanceGetResponse', data);
-    expect(Date.parse(data.account.balances.last_updated_datetime!)).toBeGreaterThan(Date.parse(old));
+    expect(data.account.balances.last_updated_datetime).toBe(h.now().toISOString());
   });
 });
 

@@ -1,5 +1,6 @@
 import type { AccountBase, Owner, ProcessorNumber } from '../../plaid/schemas';
 import { institutionCountry, type EmulatorInstitution } from '../institutions';
+import type { CustomTransactionConfig } from './transactions';
 import { USER_GOOD_ACCOUNT, USER_GOOD_NUMBERS, USER_GOOD_OWNER } from './user-good';
 
 /**
@@ -31,6 +32,23 @@ export interface AccountProfile {
     bacs: { account: string; sort_code: string } | null;
   };
   owners: Owner[];
+  /** A user_custom account's configured transactions: its whole history, in place of the generated one. */
+  transactions?: readonly CustomTransactionConfig[];
+  /** A user_custom `seed`: the generated history follows it instead of the token. */
+  dataSeed?: string;
+}
+
+/**
+ * "Auth and Signal require a debitable checking or savings depository
+ * account" (Plaid's account type / product matrix).
+ */
+export function isDebitableDepository(profile: AccountProfile): boolean {
+  return profile.account.type === 'depository' && ['checking', 'savings'].includes(profile.account.subtype ?? '');
+}
+
+/** "Transactions does not support loan types other than student" (the same matrix). */
+export function supportsTransactions(profile: AccountProfile): boolean {
+  return profile.account.type !== 'loan' || profile.account.subtype === 'student';
 }
 
 /**

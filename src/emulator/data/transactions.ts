@@ -63,6 +63,19 @@ export interface GeneratedTransaction {
   transaction: Transaction;
   /** The bank's raw description (returned only with options.include_original_description). */
   originalDescription: string;
+  /** Currency of a user_custom transaction that names its own (else the account's). */
+  currency?: string;
+  /** When a pending user_custom transaction posts (its configured date_posted). */
+  postOn?: string;
+}
+
+/** One entry of a user_custom account's `transactions` (Plaid's custom-user configuration). */
+export interface CustomTransactionConfig {
+  date_transacted: string;
+  date_posted: string;
+  amount: number;
+  description: string;
+  currency?: string;
 }
 
 export interface NewTransactionInput {
@@ -145,8 +158,15 @@ export function buildTransaction(
  * (HISTORY_DAYS, 90, unless `options.days_requested` of the first
  * /processor/transactions/sync asked for another amount, 1-730).
  */
-export function generateHistory(itemSeed: string, accountId: string, createdAt: Date, days: number = HISTORY_DAYS): GeneratedTransaction[] {
-  const rng = createRng(`history:${itemSeed}`);
+export function generateHistory(
+  itemSeed: string,
+  accountId: string,
+  createdAt: Date,
+  days: number = HISTORY_DAYS,
+  /** A user_custom `seed`: the same seed gives the same amounts, merchants and day offsets on every Item (ids stay the Item's). */
+  dataSeed?: string,
+): GeneratedTransaction[] {
+  const rng = createRng(dataSeed === undefined ? `history:${itemSeed}` : `history:seed:${dataSeed}`);
   const out: GeneratedTransaction[] = [];
   const today = Date.UTC(createdAt.getUTCFullYear(), createdAt.getUTCMonth(), createdAt.getUTCDate());
   let n = 0;
@@ -182,3 +202,47 @@ export function newTransaction(
   const amount = input.amount ?? round2(merchant.min + rng() * (merchant.max - merchant.min));
   return buildTransaction(`${itemSeed}:new:${sequence}`, accountId, named, input.date ?? isoDate(today), amount, input.pending ?? false);
 }
+
+/**
+ * A user_custom account's configured history, oldest first, within the `days`
+ * up to the Item's creation day. Plaid documents the fields: a `date_posted`
+ * "in the past or present will result in posted transactions; posted dates in
+ * the future will result in pending transactions". A posted transaction is
+ * dated `date_posted` and authorized on `date_transacted`; a pending one is
+ * dated `date_transacted` and posts on `date_posted`. `description` is the
+ * name (and the original description); `currency` defaults to the account's.
+ */
+export function customHistory(
+  itemSeed: string,
+  accountId: string,
+  createdAt: Date,
+  configured: readonly CustomTransactionConfig[],
+  days: number = HISTORY_DAYS,
+): GeneratedTransaction[] {
+  const today = isoDate(createdAt);
+  const firstDay = isoDate(new Date(Date.parse(`${today}T00:00:00Z`) - (days - 1) * 86_400_000));
+  return configured
+    .map((config, index) => {
+      const pending = config.date_posted > today;
+      const date = pending ? config.date_transacted : config.date_posted;
+      const merchant: Merchant = { ...CUSTOM_MERCHANT, name: config.description };
+      const built = buildTransaction(`${itemSeed}:custom:${index}`, accountId, merchant, date, config.amount, pending);
+      built.transaction.authorized_date = config.date_transacted;
+      // Plaid enriches what it pulls from a bank; the emulator does not invent categories for a configured description.
+      built.transaction.category = null;
+      built.transaction.category_id = null;
+      built.transaction.personal_finance_category = null;
+      built.transaction.transaction_type = 'unresolved';
+      return {
+        ...built,
+        originalDescription: config.description,
+        ...(config.currency ? { currency: config.currency } : {}),
+        ...(pending ? { postOn: config.date_posted } : {}),
+      };
+    })
+    .filter((tx) => tx.transaction.date >= firstDay)
+    .sort((a, b) => (a.transaction.date < b.transaction.date ? -1 : a.transaction.date > b.transaction.date ? 1 : 0));
+}
+
+/** A configured transaction has no merchant, website or location. */
+const CUSTOM_MERCHANT: Merchant = m('', null, ['GENERAL_MERCHANDISE', 'GENERAL_MERCHANDISE_OTHER_GENERAL_MERCHANDISE'], [], '', 'other', 0, 0, null, null, null);

@@ -10,12 +10,13 @@ import {
   processorIdentityMatchResponseSchema,
 } from '../../plaid/schemas';
 import { before20200914 } from '../api-version';
-import { legacyProcessorNumbers, profileAccount, profileNumbers } from '../data/profile';
+import { isDebitableDepository, legacyProcessorNumbers, profileAccount, profileNumbers } from '../data/profile';
+import { itemError } from '../item-errors';
 import { matchIdentity } from '../identity-match';
 import { createEmulatorRouter, plaidPost, type EmulatorContext } from '../router';
 import { guardedItem } from './guard';
 
-/** Capital One's balance is refreshed periodically, not on request; the emulator says it is an hour old. */
+/** Capital One's balance of a non-depository account is refreshed periodically, not on request; the emulator says it is an hour old. */
 const CACHED_BALANCE_AGE_MS = 60 * 60 * 1000;
 
 /** /processor/auth/get, /processor/balance/get, /processor/identity/get, /processor/identity/match. */
@@ -27,6 +28,8 @@ export function accountRoutes(ctx: EmulatorContext) {
     { path: '/processor/auth/get', summary: 'Account and routing numbers', request: processorAuthGetRequestSchema, response: processorAuthGetResponseSchema },
     (body, c) => {
       const item = guardedItem(ctx, c, body.processor_token, { product: 'auth', needsHealthyItem: true });
+      // "Only debitable checking and savings accounts can be used with Auth" (a user_custom account may be another type).
+      if (!isDebitableDepository(item.profile)) throw itemError('NO_AUTH_ACCOUNTS');
       // The one processor answer Plaid documents as versioned (see legacyProcessorNumbers).
       const numbers = before20200914(c.get('plaidVersion'))
         ? legacyProcessorNumbers(item.profile, item.accountId)
@@ -42,17 +45,25 @@ export function accountRoutes(ctx: EmulatorContext) {
       const item = guardedItem(ctx, c, body.processor_token, { product: 'balance', needsHealthyItem: true });
       const now = ctx.clock().getTime();
       let lastUpdated: string | null = null;
-      if (item.institution.requiresMinLastUpdated) {
-        const min = body.options?.min_last_updated_datetime;
-        if (!min) throw errors.invalidField('options.min_last_updated_datetime is required for this institution');
-        const updatedAt = now - CACHED_BALANCE_AGE_MS;
-        lastUpdated = new Date(updatedAt).toISOString();
-        if (Date.parse(min) > updatedAt) {
-          throw new PlaidError({
-            type: 'INVALID_RESULT',
-            code: 'LAST_UPDATED_DATETIME_OUT_OF_RANGE',
-            message: `requested datetime out of range, most recently updated balance ${lastUpdated}`,
-          });
+      if (item.institution.nonDepositoryCached) {
+        // Capital One: real-time balance for depository accounts (the option is
+        // ignored), a cached one for the others, where the option is required.
+        if (item.profile.account.type === 'depository') {
+          lastUpdated = new Date(now).toISOString();
+        } else {
+          const min = body.options?.min_last_updated_datetime;
+          if (!min) {
+            throw errors.invalidField('options.min_last_updated_datetime is required for non-depository accounts at this institution');
+          }
+          const updatedAt = now - CACHED_BALANCE_AGE_MS;
+          lastUpdated = new Date(updatedAt).toISOString();
+          if (Date.parse(min) > updatedAt) {
+            throw new PlaidError({
+              type: 'INVALID_RESULT',
+              code: 'LAST_UPDATED_DATETIME_OUT_OF_RANGE',
+              message: `requested datetime out of range, most recently updated balance ${lastUpdated}`,
+            });
+          }
         }
       }
       return { account: profileAccount(item.profile, item.accountId, lastUpdated) };

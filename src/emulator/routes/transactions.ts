@@ -4,10 +4,23 @@ import {
   processorTransactionsSyncRequestSchema,
   processorTransactionsSyncResponseSchema,
 } from '../../plaid/schemas';
+import { supportsTransactions } from '../data/profile';
+import { itemError } from '../item-errors';
 import { transactionsChanged } from '../item-webhooks';
+import type { Item } from '../state';
 import { createEmulatorRouter, plaidPost, type EmulatorContext } from '../router';
 import { refreshTransactions, syncTransactions } from '../transactions';
 import { guardedItem } from './guard';
+
+/**
+ * "Transactions does not support loan types other than student" (Plaid's
+ * account type / product matrix): such a user_custom account answers
+ * PRODUCTS_NOT_SUPPORTED, "a product endpoint request ... for an Item that
+ * does not support that product".
+ */
+function requireTransactionsSupport(item: Item): void {
+  if (!supportsTransactions(item.profile)) throw itemError('PRODUCTS_NOT_SUPPORTED');
+}
 
 /** /processor/transactions/sync and /processor/transactions/refresh. */
 export function transactionsRoutes(ctx: EmulatorContext) {
@@ -22,6 +35,7 @@ export function transactionsRoutes(ctx: EmulatorContext) {
     },
     (body, c) => {
       const item = guardedItem(ctx, c, body.processor_token, { product: 'transactions', needsHealthyItem: true });
+      requireTransactionsSupport(item);
       // From now on the Item's transactions changes send SYNC_UPDATES_AVAILABLE.
       item.syncCalled = true;
       const { request_id: _omit, ...page } = syncTransactions(
@@ -43,8 +57,10 @@ export function transactionsRoutes(ctx: EmulatorContext) {
    * An on-demand extraction: it always finds something (pending transactions
    * from before today post, 1-3 new pending ones arrive; see
    * refreshTransactions) and the changes send Plaid's transactions webhooks.
-   * The token's account is a depository (checking) account, for which Plaid
-   * supports refresh at every institution, Capital One included.
+   * Plaid's spec: refresh "is not supported for Capital One (ins_128026)
+   * non-depository accounts and will result in a PRODUCTS_NOT_SUPPORTED error"
+   * for an Item with only such accounts (a token's Item has one account);
+   * depository accounts refresh at every institution, Capital One included.
    */
   plaidPost(
     router,
@@ -56,6 +72,8 @@ export function transactionsRoutes(ctx: EmulatorContext) {
     },
     (body, c) => {
       const item = guardedItem(ctx, c, body.processor_token, { product: 'transactions', needsHealthyItem: true });
+      requireTransactionsSupport(item);
+      if (item.institution.nonDepositoryCached && item.profile.account.type !== 'depository') throw itemError('PRODUCTS_NOT_SUPPORTED');
       transactionsChanged(ctx.webhooks, item, refreshTransactions(item, ctx.clock()));
       return {};
     },
