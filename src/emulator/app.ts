@@ -30,6 +30,8 @@ export interface EmulatorOptions {
   fetch?: typeof fetch;
   /** Body size limit (default 1 MiB, as the gateway). */
   maxBodyBytes?: number;
+  /** Time between a failed webhook delivery and its retry (default 3 minutes, Plaid's "a few minutes"). */
+  webhookRetryDelayMs?: number;
 }
 
 /**
@@ -46,7 +48,7 @@ export function createEmulatorApp(options: EmulatorOptions) {
     state: new EmulatorState(),
     clock,
     limiter: new RateLimiter(clock, options.rateLimits),
-    webhooks: new WebhookSender(clock, options.fetch),
+    webhooks: new WebhookSender(clock, options.fetch, options.webhookRetryDelayMs),
   };
 
   const app = createEmulatorRouter();

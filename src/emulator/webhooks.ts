@@ -8,11 +8,19 @@ import { sha256Hex } from '../lib/ids';
  * names the key (`kid`) and whose payload is {iat, request_body_sha256}. The
  * public key is served by /webhook_verification_key/get as a JWK.
  *
- * Delivery is fire-and-forget (a 10 s timeout, as Plaid gives receivers; no
- * retries): a failing receiver never fails or slows the request that caused it.
+ * Delivery is fire-and-forget: a failing receiver never fails or slows the
+ * request that caused it. As Plaid documents, "if there is a non-200 response
+ * or no response within 10 seconds from the webhook endpoint, Plaid will retry
+ * sending the webhook up to two times with a few minutes in between": the
+ * same body, signed again (a fresh `iat`), after `retryDelayMs` (default 3
+ * minutes) and once more after as long again.
  */
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
+/** Plaid's "up to two times" after the first attempt. */
+export const WEBHOOK_RETRIES = 2;
+/** Plaid's "a few minutes in between". */
+export const WEBHOOK_RETRY_DELAY_MS = 3 * 60_000;
 
 interface SigningKey {
   kid: string;
@@ -23,6 +31,8 @@ interface SigningKey {
 export interface WebhookDelivery {
   url: string;
   body: Record<string, unknown>;
+  /** 1 for the first attempt, 2 and 3 for the retries. */
+  attempt: number;
   status: number | null;
   error?: string;
 }
@@ -30,12 +40,14 @@ export interface WebhookDelivery {
 export class WebhookSender {
   private key: Promise<SigningKey> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
-  /** The last deliveries (newest last), for debugging and tests. */
+  private readonly retryTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** The last delivery attempts (newest last), for debugging and tests. */
   readonly deliveries: WebhookDelivery[] = [];
 
   constructor(
     private readonly clock: () => Date,
     private readonly fetchImpl: typeof fetch = fetch,
+    private readonly retryDelayMs: number = WEBHOOK_RETRY_DELAY_MS,
   ) {}
 
   private signingKey(): Promise<SigningKey> {
@@ -65,19 +77,50 @@ export class WebhookSender {
     return key.kid === kid ? key.jwk : undefined;
   }
 
-  /** Signs and POSTs `payload` to `url` in the background. */
+  /** Signs and POSTs `payload` to `url` in the background (retried as Plaid retries). */
   send(url: string, payload: Record<string, unknown>): void {
-    const delivery = this.deliver(url, payload).finally(() => this.inFlight.delete(delivery));
-    this.inFlight.add(delivery);
+    this.attempt(url, payload, 1);
   }
 
-  /** Resolves once every webhook sent so far has been delivered or has failed. */
+  /**
+   * Resolves once every attempt started so far has been answered or has
+   * failed. Retries still scheduled are not waited for (they come minutes
+   * later); `pendingRetries` counts them.
+   */
   async flush(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private async deliver(url: string, payload: Record<string, unknown>): Promise<void> {
-    const record: WebhookDelivery = { url, body: payload, status: null };
+  /** Retries scheduled and not yet started. */
+  get pendingRetries(): number {
+    return this.retryTimers.size;
+  }
+
+  /** Cancels the scheduled retries (an emulator being shut down). */
+  cancelRetries(): void {
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+  }
+
+  private attempt(url: string, payload: Record<string, unknown>, attempt: number): void {
+    const delivery = this.deliver(url, payload, attempt)
+      .then((ok) => {
+        if (ok || attempt > WEBHOOK_RETRIES) return;
+        const timer = setTimeout(() => {
+          this.retryTimers.delete(timer);
+          this.attempt(url, payload, attempt + 1);
+        }, this.retryDelayMs);
+        // A retry never keeps a process alive on its own.
+        (timer as { unref?: () => void }).unref?.();
+        this.retryTimers.add(timer);
+      })
+      .finally(() => this.inFlight.delete(delivery));
+    this.inFlight.add(delivery);
+  }
+
+  /** One attempt; true when the receiver answered 200. */
+  private async deliver(url: string, payload: Record<string, unknown>, attempt: number): Promise<boolean> {
+    const record: WebhookDelivery = { url, body: payload, attempt, status: null };
     this.deliveries.push(record);
     if (this.deliveries.length > 100) this.deliveries.shift();
     try {
@@ -95,8 +138,10 @@ export class WebhookSender {
       });
       record.status = response.status;
       await response.body?.cancel().catch(() => {});
+      return response.status === 200;
     } catch (err) {
       record.error = err instanceof Error ? err.name : 'error';
+      return false;
     }
   }
 }

@@ -162,11 +162,14 @@ describe('account types (Plaid\'s account type / product matrix)', () => {
     expectValidPlaid('ProcessorSignalEvaluateResponse', signal);
   });
 
-  it('a non-student loan has no transactions (PRODUCTS_NOT_SUPPORTED on sync and refresh); a student loan has', async () => {
-    const auto = await customToken({ type: 'loan', subtype: 'auto' });
+  it.each([
+    ['loan', 'auto'],
+    ['investment', 'brokerage'],
+  ])('a %s (%s) account has no transactions: PRODUCTS_NOT_SUPPORTED on sync and refresh; a student loan has', async (type, subtype) => {
+    const other = await customToken({ type, subtype });
     for (const call of [
-      h.plaid.processorTransactionsSync({ processor_token: auto }),
-      h.plaid.processorTransactionsRefresh({ processor_token: auto }),
+      h.plaid.processorTransactionsSync({ processor_token: other }),
+      h.plaid.processorTransactionsRefresh({ processor_token: other }),
     ]) {
       await expectSdkError(call, { status: 400, error_type: 'ITEM_ERROR', error_code: 'PRODUCTS_NOT_SUPPORTED' });
     }

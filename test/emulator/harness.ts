@@ -32,9 +32,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startEmulatorHarness(options: { rateLimits?: boolean } = {}): Promise<Harness> {
+export async function startEmulatorHarness(options: { rateLimits?: boolean; webhookRetryDelayMs?: number } = {}): Promise<Harness> {
   let now = Date.parse('2024-07-15T12:00:00.000Z');
-  const app = createEmulatorApp({ clients: [CLIENT_A, CLIENT_B], rateLimits: options.rateLimits ?? true, clock: () => new Date(now) });
+  const app = createEmulatorApp({
+    clients: [CLIENT_A, CLIENT_B],
+    rateLimits: options.rateLimits ?? true,
+    clock: () => new Date(now),
+    ...(options.webhookRetryDelayMs !== undefined ? { webhookRetryDelayMs: options.webhookRetryDelayMs } : {}),
+  });
   const { server, url } = await listen(app, 0);
   const sdk = (clientId: string, secret: string) => plaidSdk(url, { clientId, secret });
   const plaid = sdk(CLIENT_A.clientId, CLIENT_A.secret);
@@ -65,7 +70,11 @@ export async function startEmulatorHarness(options: { rateLimits?: boolean } = {
       });
       return data.processor_token;
     },
-    close: () => closeServer(server),
+    close: async () => {
+      // Retries of webhooks a test's receiver refused must not outlive the test.
+      app.emulator.webhooks.cancelRetries();
+      await closeServer(server);
+    },
   };
 }
 

@@ -115,6 +115,63 @@ describe('webhooks', () => {
     });
   });
 
+  it('retries a delivery the receiver did not answer 200, twice, with the same body signed again, then gives up', async () => {
+    const r = await startWebhookReceiver();
+    const fast = await startEmulatorHarness({ webhookRetryDelayMs: 50 });
+    try {
+      r.answerAt('/down', 500);
+      r.answerAt('/no-content', 204);
+      const down = await fast.newToken();
+      await fast.plaid.processorTokenWebhookUpdate({ processor_token: down, webhook: `${r.url}/down` });
+      const [first, second, third] = await r.waitFor(3, (w) => w.path === '/down');
+      expect([first, second, third].map((w) => w!.body)).toEqual([first!.body, first!.body, first!.body]);
+      for (const hook of [first!, second!, third!]) await verifyWebhook(fast, hook);
+      // A retry is signed again: its own JWT.
+      expect(new Set([first, second, third].map((w) => w!.headers['plaid-verification'])).size).toBe(3);
+
+      // "Non-200" includes other 2xx answers.
+      const noContent = await fast.newToken();
+      await fast.plaid.processorTokenWebhookUpdate({ processor_token: noContent, webhook: `${r.url}/no-content` });
+      await r.waitFor(3, (w) => w.path === '/no-content');
+
+      // A receiver answering 200 gets the webhook once.
+      const ok = await fast.newToken();
+      await fast.plaid.processorTokenWebhookUpdate({ processor_token: ok, webhook: `${r.url}/ok` });
+      await r.waitForCode('/ok', 'WEBHOOK_UPDATE_ACKNOWLEDGED');
+
+      // After the third attempt nothing more is scheduled or sent.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await fast.app.emulator.flushWebhooks();
+      expect(fast.app.emulator.webhooks.pendingRetries).toBe(0);
+      expect(r.at('/down')).toHaveLength(3);
+      expect(r.at('/no-content')).toHaveLength(3);
+      expect(r.at('/ok')).toHaveLength(1);
+      expect(fast.app.emulator.webhooks.deliveries.filter((d) => d.url === `${r.url}/down`).map((d) => [d.attempt, d.status])).toEqual([
+        [1, 500],
+        [2, 500],
+        [3, 500],
+      ]);
+    } finally {
+      await fast.close();
+      await r.close();
+    }
+  });
+
+  it('a retry waits the configured delay (Plaid: a few minutes), and closing the emulator cancels it', async () => {
+    const r = await startWebhookReceiver();
+    const slow = await startEmulatorHarness();
+    r.answerAt('/later', 503);
+    const token = await slow.newToken();
+    await slow.plaid.processorTokenWebhookUpdate({ processor_token: token, webhook: `${r.url}/later` });
+    await r.waitFor(1, (w) => w.path === '/later');
+    await slow.app.emulator.flushWebhooks();
+    expect(slow.app.emulator.webhooks.pendingRetries).toBe(1);
+    await slow.close();
+    expect(slow.app.emulator.webhooks.pendingRetries).toBe(0);
+    expect(r.at('/later')).toHaveLength(1);
+    await r.close();
+  });
+
   it('delivers with the injected fetch and a 10 s timeout signal', async () => {
     const calls: Array<{ url: string; init: RequestInit }> = [];
     const app = createEmulatorApp({
@@ -122,7 +179,7 @@ describe('webhooks', () => {
       rateLimits: false,
       fetch: async (url, init) => {
         calls.push({ url: String(url), init: init! });
-        return new Response(null, { status: 204 });
+        return new Response(null, { status: 200 });
       },
     });
     const headers = { 'content-type': 'application/json', 'plaid-client-id': DEMO_CLIENT.clientId, 'plaid-secret': DEMO_CLIENT.secret };

@@ -46,9 +46,15 @@ export function isDebitableDepository(profile: AccountProfile): boolean {
   return profile.account.type === 'depository' && ['checking', 'savings'].includes(profile.account.subtype ?? '');
 }
 
-/** "Transactions does not support loan types other than student" (the same matrix). */
+/**
+ * /processor/transactions/sync "provides user-authorized transaction data for
+ * credit, depository, and some loan-type accounts (only those with account
+ * subtype student ...). For transaction history from investments accounts,
+ * use /investments/transactions/get instead."
+ */
 export function supportsTransactions(profile: AccountProfile): boolean {
-  return profile.account.type !== 'loan' || profile.account.subtype === 'student';
+  const { type, subtype } = profile.account;
+  return type === 'depository' || type === 'credit' || (type === 'loan' && subtype === 'student');
 }
 
 /**

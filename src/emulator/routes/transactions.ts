@@ -13,8 +13,8 @@ import { refreshTransactions, syncTransactions } from '../transactions';
 import { guardedItem } from './guard';
 
 /**
- * "Transactions does not support loan types other than student" (Plaid's
- * account type / product matrix): such a user_custom account answers
+ * Transactions covers depository, credit and student-loan accounts (see
+ * supportsTransactions); another user_custom account answers
  * PRODUCTS_NOT_SUPPORTED, "a product endpoint request ... for an Item that
  * does not support that product".
  */
