@@ -107,10 +107,3 @@ export function validationError(error: z.ZodError, input: unknown): PlaidError {
   }
   return plaidError;
 }
-
-/** Parses `input` with `schema` or throws the Plaid error a route would answer (used by the CLI). */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const result = schema.safeParse(input);
-  if (!result.success) throw validationError(result.error, input);
-  return result.data;
-}
