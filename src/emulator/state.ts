@@ -39,6 +39,8 @@ export interface Item {
   /** The token's account: fields, numbers and owners (user_good's by default, or a user_custom configuration). */
   profile: AccountProfile;
   createdAt: Date;
+  /** Since when the Item's login is good: its creation, or the last repair (Sandbox logins expire 30 days later). */
+  loginValidSince: Date;
   /** Item error every data call answers, or null when the Item is healthy. */
   error: ItemErrorCode | null;
   /** Permission set: [] means every product (Plaid's rule). */
@@ -95,6 +97,7 @@ export class EmulatorState {
       accountId: accountIdFor(seed),
       profile: input.profile ?? userGoodProfile(input.institution),
       createdAt: input.createdAt,
+      loginValidSince: input.createdAt,
       error: input.error,
       permissions: [],
       webhook: null,

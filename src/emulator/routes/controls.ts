@@ -135,6 +135,8 @@ export function controlRoutes(ctx: EmulatorContext) {
       const item = ctx.state.itemFor(body.processor_token, c.get('client').clientId);
       const wasLoginRequired = item.error === 'ITEM_LOGIN_REQUIRED';
       item.error = null;
+      // A login through update mode is good for another 30 days.
+      item.loginValidSince = ctx.clock();
       if (wasLoginRequired) sendToItem(ctx.webhooks, item, loginRepaired(item));
       return { repaired: true };
     },

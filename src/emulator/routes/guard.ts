@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { PlaidError } from '../../plaid/errors';
 import { productAllowed, type Product } from '../../plaid/schemas';
 import { itemError } from '../item-errors';
+import { itemLoginRequired, sendToItem } from '../item-webhooks';
 import type { EmulatorContext, EmulatorEnv } from '../router';
 import type { Item } from '../state';
 
@@ -28,6 +29,7 @@ export interface GuardOptions {
  */
 export function guardedItem(ctx: EmulatorContext, c: Context<EmulatorEnv>, token: string, options: GuardOptions = {}): Item {
   const item = ctx.state.itemFor(token, c.get('client').clientId);
+  expireLogin(ctx, item);
   if (options.product && !productAllowed(item.permissions, options.product)) {
     throw new PlaidError({
       type: 'INVALID_INPUT',
@@ -45,4 +47,22 @@ export function guardedItem(ctx: EmulatorContext, c: Context<EmulatorEnv>, token
     if (item.institution.error) throw itemError(item.institution.error);
   }
   return item;
+}
+
+/** How long a Sandbox login stays good: "Sandbox Items will also automatically enter the ITEM_LOGIN_REQUIRED state 30 days after being created". */
+export const SANDBOX_LOGIN_DAYS = 30;
+
+/**
+ * Plaid's Sandbox puts an Item in ITEM_LOGIN_REQUIRED 30 days after it was
+ * created (the emulator counts from the last repair too, as an update-mode
+ * login renews it). The emulator has no background jobs: the transition
+ * happens on the token's first call after that time, and sends the ITEM
+ * ERROR webhook then, as reset_login does. An Item already in another error
+ * keeps it.
+ */
+export function expireLogin(ctx: EmulatorContext, item: Item): void {
+  if (item.error) return;
+  if (ctx.clock().getTime() - item.loginValidSince.getTime() < SANDBOX_LOGIN_DAYS * 86_400_000) return;
+  item.error = 'ITEM_LOGIN_REQUIRED';
+  sendToItem(ctx.webhooks, item, itemLoginRequired(item));
 }
