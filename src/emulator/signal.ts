@@ -100,6 +100,24 @@ export function checkSignalEligibility(item: Item): void {
   }
 }
 
+/**
+ * `client_user_id` "should not" hold personally identifiable information
+ * "such as an email address or phone number"; Plaid's INVALID_FIELD page
+ * lists PII "provided for a field where PII is not allowed" as a cause. The
+ * emulator refuses a value written as an e-mail address or a phone number.
+ */
+export function checkClientUserId(clientUserId: string | null | undefined): void {
+  if (!clientUserId) return;
+  const value = clientUserId.trim();
+  const email = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value);
+  // Written as a phone number (E.164, or grouped with spaces, dashes or parentheses), so plain numeric ids pass.
+  const digits = value.replace(/\D/g, '').length;
+  const phone = /^\+?[\d\s().-]+$/.test(value) && digits >= 7 && digits <= 15 && (value.startsWith('+') || /[\s().-]/.test(value));
+  if (email || phone) {
+    throw errors.invalidField('client_user_id must not contain personally identifiable information such as an email address or phone number');
+  }
+}
+
 function neverEvaluated() {
   return errors.invalidField('client_transaction_id was never evaluated with /processor/signal/evaluate');
 }

@@ -49,6 +49,26 @@ describe('/processor/signal/evaluate', () => {
       { status: 400, error_code: 'INVALID_FIELD' },
     );
   });
+
+  it.each(['jane@example.com', '+14155550100', '(415) 555-0100', '415-555-0100'])(
+    'refuses PII in client_user_id (%s) with INVALID_FIELD, and evaluates nothing',
+    async (client_user_id) => {
+      const { body } = await expectSdkError(
+        h.plaid.processorSignalEvaluate({ processor_token: token, client_transaction_id: 'pii-1', amount: 1, client_user_id }),
+        { status: 400, error_type: 'INVALID_REQUEST', error_code: 'INVALID_FIELD' },
+      );
+      expect(body.error_message).toContain('client_user_id');
+      await expectSdkError(h.plaid.processorSignalDecisionReport({ processor_token: token, client_transaction_id: 'pii-1', initiated: true }), {
+        status: 400,
+        error_code: 'INVALID_FIELD',
+      });
+    },
+  );
+
+  it.each(['user_8842', '1234567890', 'c2b1f6a0-9e1d-4a8e-b0a4-5d7f2c1e9b33'])('accepts an opaque client_user_id (%s)', async (client_user_id) => {
+    const { data } = await h.plaid.processorSignalEvaluate({ processor_token: token, client_transaction_id: `ok-${client_user_id.slice(0, 8)}`, amount: 1, client_user_id });
+    expectValidPlaid('ProcessorSignalEvaluateResponse', data);
+  });
 });
 
 describe('/processor/signal/decision/report', () => {

@@ -6,7 +6,7 @@ import {
   processorSignalReturnReportRequestSchema,
   processorSignalReturnReportResponseSchema,
 } from '../../plaid/schemas';
-import { applyRuleset, checkSignalEligibility, coreAttributes, evaluate, reportDecision, reportReturn, signalWarnings } from '../signal';
+import { applyRuleset, checkClientUserId, checkSignalEligibility, coreAttributes, evaluate, reportDecision, reportReturn, signalWarnings } from '../signal';
 import { createEmulatorRouter, plaidPost, type EmulatorContext } from '../router';
 import { ensureLog } from '../transactions';
 import { guardedItem } from './guard';
@@ -25,6 +25,7 @@ export function signalRoutes(ctx: EmulatorContext) {
         needsHealthyItem: false,
         transactionKey: body.client_transaction_id,
       });
+      checkClientUserId(body.client_user_id);
       checkSignalEligibility(item);
       const now = ctx.clock().getTime();
       const evaluation = evaluate(item, body.client_transaction_id, body.amount, now);
