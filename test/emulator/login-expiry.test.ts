@@ -41,7 +41,7 @@ describe('Sandbox logins expire after 30 days', () => {
     // Signal still scores, with the warning.
     const { data: signal } = await h.plaid.processorSignalEvaluate({ processor_token: token, client_transaction_id: 'exp-1', amount: 5 });
     expectValidPlaid('ProcessorSignalEvaluateResponse', signal);
-    expect(signal.warnings.map((w) => w.warning_code)).toEqual(['ITEM_LOGIN_REQUIRED']);
+    expect(signal.warnings?.map((w) => w.warning_code)).toEqual(['ITEM_LOGIN_REQUIRED']);
 
     const error = await hooks.waitForCode('/expiry', 'ERROR');
     expectValidPlaid('ItemErrorWebhook', error.json);
