@@ -12,8 +12,9 @@ import { verifyChain } from '../../src/audit/verify';
 import { openPostgres } from '../../src/db/postgres';
 import { scratchPostgres, type TestDatabase } from '../support/db';
 import { expectPlaidError } from '../support/plaid-spec';
-import { startTestStack, type TestStack } from '../support/stack';
-import { admin, auditRows, type Client, createFintechApi, createPartnerApi, fintechCall, rawProcessorToken } from '../tenancy/fixtures';
+import { type TestStack } from '../support/stack';
+import { admin, type Client, clientCall, mintRawToken, startWorld } from '../support/tenants';
+import { auditRows } from '../support/audit';
 
 const TIMEOUT_MS = 300;
 
@@ -27,10 +28,8 @@ let fintech: Client;
 beforeAll(async () => {
   scratch = await scratchPostgres('gw_atomic');
   db = { ...openPostgres(scratch.url, { max: 10 }), url: scratch.url };
-  stack = await startTestStack({ db, env: { DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) } });
+  ({ stack, partner, fintech } = await startWorld({ db, env: { DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) } }));
   other = postgres(scratch.url, { max: 1, onnotice: () => {} });
-  partner = await createPartnerApi(stack);
-  fintech = await createFintechApi(stack);
 });
 afterAll(async () => {
   await stack?.close();
@@ -69,22 +68,22 @@ describe('changes and their audit records commit together', () => {
   });
 
   it('fintech: an import whose record cannot be written leaves no token, and a retry makes exactly one', async () => {
-    const raw = await rawProcessorToken(stack);
+    const raw = await mintRawToken(stack);
     const before = await count('processor_tokens');
-    const res = await withChainLocked(() => fintechCall(stack, fintech, '/gateway/processor_token/import', { processor_token: raw, partner_id: partner.id }));
+    const res = await withChainLocked(() => clientCall(stack, fintech, '/gateway/processor_token/import', { processor_token: raw, partner_id: partner.id }));
     expect(res.status).toBe(500);
     expect(res.body.processor_token).toBeUndefined();
     expect(await count('processor_tokens')).toBe(before);
 
-    const retried = await fintechCall(stack, fintech, '/gateway/processor_token/import', { processor_token: raw, partner_id: partner.id });
+    const retried = await clientCall(stack, fintech, '/gateway/processor_token/import', { processor_token: raw, partner_id: partner.id });
     expect(retried.status).toBe(200);
     expect(await count('processor_tokens')).toBe(before + 1);
   });
 
   it('fintech: a revoke whose record cannot be written did not happen', async () => {
-    const raw = await rawProcessorToken(stack);
-    const imported = await fintechCall(stack, fintech, '/gateway/processor_token/import', { processor_token: raw, partner_id: partner.id });
-    const res = await withChainLocked(() => fintechCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: imported.body.processor_token }));
+    const raw = await mintRawToken(stack);
+    const imported = await clientCall(stack, fintech, '/gateway/processor_token/import', { processor_token: raw, partner_id: partner.id });
+    const res = await withChainLocked(() => clientCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: imported.body.processor_token }));
     expect(res.status).toBe(500);
     const [row] = await other`select revoked_at from processor_tokens where token_hash is not null order by created_at desc limit 1`;
     expect(row!.revoked_at).toBeNull();

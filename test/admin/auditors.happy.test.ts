@@ -4,7 +4,9 @@ import { requireAuditReader } from '../../src/auth/credentials';
 import type { AppEnv } from '../../src/context';
 import { PlaidError } from '../../src/plaid/errors';
 import { bearer, call, startTestStack, type TestStack } from '../support/stack';
-import { admin, auditRows, createPartnerApi, everyTableText } from '../tenancy/fixtures';
+import { admin, createPartner } from '../support/tenants';
+import { auditRows } from '../support/audit';
+import { everyTableText } from '../support/db';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -41,7 +43,7 @@ describe('/admin/auditors', () => {
   });
 
   it('POST with partner_id scopes the auditor to that partner', async () => {
-    const partner = await createPartnerApi(stack);
+    const partner = await createPartner(stack);
     const res = await admin(stack, 'POST', '/admin/auditors', { name: 'Scoped', partner_id: partner.id });
     expect(res.status).toBe(201);
     expect(res.body.partner_id).toBe(partner.id);
@@ -63,7 +65,7 @@ describe('/admin/auditors', () => {
   });
 
   it('PATCH re-scopes, un-scopes and disables; a disabled key stops working', async () => {
-    const partner = await createPartnerApi(stack);
+    const partner = await createPartner(stack);
     const created = await admin(stack, 'POST', '/admin/auditors', { name: 'Movable' });
     const id = created.body.auditor_id;
     const scoped = await admin(stack, 'PATCH', `/admin/auditors/${id}`, { partner_id: partner.id });

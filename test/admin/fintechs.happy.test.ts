@@ -3,7 +3,8 @@ import { eq } from 'drizzle-orm';
 import { hashSecret } from '../../src/auth/hash';
 import { fintechs } from '../../src/db/schema';
 import { startTestStack, type TestStack } from '../support/stack';
-import { admin, auditRows, createFintechApi } from '../tenancy/fixtures';
+import { admin, createFintech } from '../support/tenants';
+import { auditRows } from '../support/audit';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -30,7 +31,7 @@ describe('/admin/fintechs', () => {
   });
 
   it('GET lists and gets fintechs without secrets', async () => {
-    const created = await createFintechApi(stack, 'Listed Fintech');
+    const created = await createFintech(stack, 'Listed Fintech');
     const list = await admin(stack, 'GET', '/admin/fintechs');
     expect(list.status).toBe(200);
     expect(list.body.fintechs.map((f: any) => f.fintech_id)).toContain(created.id);
@@ -42,7 +43,7 @@ describe('/admin/fintechs', () => {
   });
 
   it('PATCH renames and disables, auditing the field names', async () => {
-    const { id } = await createFintechApi(stack);
+    const { id } = await createFintech(stack);
     const res = await admin(stack, 'PATCH', `/admin/fintechs/${id}`, { name: 'Renamed', disabled: true });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ fintech_id: id, name: 'Renamed', disabled: true });
@@ -51,7 +52,7 @@ describe('/admin/fintechs', () => {
   });
 
   it('rotate_secret answers a new secret and replaces the stored hash', async () => {
-    const created = await createFintechApi(stack);
+    const created = await createFintech(stack);
     const res = await admin(stack, 'POST', `/admin/fintechs/${created.id}/rotate_secret`, {});
     expect(res.status).toBe(200);
     expect(res.body.secret).not.toBe(created.secret);
@@ -78,7 +79,7 @@ describe('/admin/fintechs errors', () => {
     expect((await admin(stack, 'POST', '/admin/fintechs', {})).body.error_code).toBe('MISSING_FIELDS');
     expect((await admin(stack, 'POST', '/admin/fintechs', { name: 'a', partner_id: 'x' })).body.error_code).toBe('UNKNOWN_FIELDS');
     expect((await admin(stack, 'POST', '/admin/fintechs', { name: ['a'] })).body.error_code).toBe('INVALID_FIELD');
-    const { id } = await createFintechApi(stack);
+    const { id } = await createFintech(stack);
     expect((await admin(stack, 'PATCH', `/admin/fintechs/${id}`, {})).body.error_code).toBe('MISSING_FIELDS');
     expect((await admin(stack, 'PATCH', `/admin/fintechs/${id}`, { disabled: 1 })).body.error_code).toBe('INVALID_FIELD');
   });

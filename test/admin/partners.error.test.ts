@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, call, startTestStack, type TestStack } from '../support/stack';
-import { admin, createPartnerApi } from '../tenancy/fixtures';
+import { admin, createPartner } from '../support/tenants';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -100,14 +100,14 @@ describe('unknown partner ids', () => {
 
 describe('PATCH /admin/partners/{partner_id}: bad bodies', () => {
   it('an empty patch answers MISSING_FIELDS naming the updatable fields', async () => {
-    const { id } = await createPartnerApi(stack);
+    const { id } = await createPartner(stack);
     const res = await admin(stack, 'PATCH', `/admin/partners/${id}`, {});
     expectPlaidError(res, 'INVALID_REQUEST', 'MISSING_FIELDS');
     expect(res.body.error_message).toMatch(/products/);
   });
 
   it('rejects fields that cannot change (processor, client_id, secret)', async () => {
-    const { id } = await createPartnerApi(stack);
+    const { id } = await createPartner(stack);
     for (const body of [{ processor: 'moov' }, { client_id: 'x' }, { secret: 'x' }]) {
       const res = await admin(stack, 'PATCH', `/admin/partners/${id}`, body);
       expectPlaidError(res, 'INVALID_REQUEST', 'UNKNOWN_FIELDS');
@@ -117,7 +117,7 @@ describe('PATCH /admin/partners/{partner_id}: bad bodies', () => {
   });
 
   it('disabled must be a boolean; products must be known', async () => {
-    const { id } = await createPartnerApi(stack);
+    const { id } = await createPartner(stack);
     expectPlaidError(await admin(stack, 'PATCH', `/admin/partners/${id}`, { disabled: 'yes' }), 'INVALID_REQUEST', 'INVALID_FIELD');
     expectPlaidError(await admin(stack, 'PATCH', `/admin/partners/${id}`, { products: ['nope'] }), 'INVALID_INPUT', 'INVALID_PRODUCT');
     const after = await admin(stack, 'GET', `/admin/partners/${id}`);
@@ -126,7 +126,7 @@ describe('PATCH /admin/partners/{partner_id}: bad bodies', () => {
   });
 
   it('rotate_secret takes an empty object and nothing else', async () => {
-    const { id } = await createPartnerApi(stack);
+    const { id } = await createPartner(stack);
     const res = await admin(stack, 'POST', `/admin/partners/${id}/rotate_secret`, { secret: 'chosen' });
     expectPlaidError(res, 'INVALID_REQUEST', 'UNKNOWN_FIELDS');
   });
@@ -139,7 +139,7 @@ describe('unknown admin routes', () => {
   });
 
   it('DELETE is not a route', async () => {
-    const { id } = await createPartnerApi(stack);
+    const { id } = await createPartner(stack);
     const res = await admin(stack, 'DELETE', `/admin/partners/${id}`);
     expectPlaidError(res, 'INVALID_REQUEST', 'NOT_FOUND');
     expect((await admin(stack, 'GET', `/admin/partners/${id}`)).status).toBe(200);

@@ -4,7 +4,8 @@ import { partners } from '../../src/db/schema';
 import { hashSecret } from '../../src/auth/hash';
 import { sealContext } from '../../src/tenancy/tokens';
 import { startTestStack, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
-import { admin, auditRows, createPartnerApi } from '../tenancy/fixtures';
+import { admin, createPartner } from '../support/tenants';
+import { auditRows } from '../support/audit';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -46,7 +47,7 @@ describe('POST /admin/partners', () => {
   });
 
   it('accepts products and rate_limits, de-duplicating products', async () => {
-    const { body } = await createPartnerApi(stack, {
+    const { body } = await createPartner(stack, {
       processor: 'moov',
       products: ['auth', 'auth', 'identity_match'],
       rate_limits: {
@@ -73,7 +74,7 @@ describe('POST /admin/partners', () => {
   });
 
   it('audits the creation with field names only', async () => {
-    const { id } = await createPartnerApi(stack, { products: ['auth'] });
+    const { id } = await createPartner(stack, { products: ['auth'] });
     const rows = await auditRows(stack);
     const record = rows.find((r) => r.action === 'partner.create' && r.partner_id === id);
     expect(record).toMatchObject({ actor_type: 'operator', decision: 'allow', http_status: 201 });
@@ -84,7 +85,7 @@ describe('POST /admin/partners', () => {
 
 describe('GET /admin/partners and /admin/partners/{partner_id}', () => {
   it('lists and gets partners without any secret', async () => {
-    const created = await createPartnerApi(stack, { name: 'Listed' });
+    const created = await createPartner(stack, { name: 'Listed' });
     const list = await admin(stack, 'GET', '/admin/partners');
     expect(list.status).toBe(200);
     const found = list.body.partners.find((p: any) => p.partner_id === created.id);
@@ -103,7 +104,7 @@ describe('GET /admin/partners and /admin/partners/{partner_id}', () => {
 
 describe('PATCH /admin/partners/{partner_id}', () => {
   it('updates products, rate_limits, disabled and name, auditing the field names', async () => {
-    const { id } = await createPartnerApi(stack);
+    const { id } = await createPartner(stack);
     const res = await admin(stack, 'PATCH', `/admin/partners/${id}`, {
       name: 'Renamed',
       products: ['auth', 'balance'],
@@ -128,7 +129,7 @@ describe('PATCH /admin/partners/{partner_id}', () => {
   });
 
   it('rate_limits: {} returns to the defaults; re-enabling works', async () => {
-    const { id } = await createPartnerApi(stack, {
+    const { id } = await createPartner(stack, {
       rate_limits: { token: { '/processor/auth/get': { limit: 1, window_seconds: 1 } } },
     });
     const res = await admin(stack, 'PATCH', `/admin/partners/${id}`, { rate_limits: {}, disabled: false });
@@ -137,7 +138,7 @@ describe('PATCH /admin/partners/{partner_id}', () => {
   });
 
   it('re-seals a new Plaid secret and records only "plaid.secret"', async () => {
-    const { id } = await createPartnerApi(stack);
+    const { id } = await createPartner(stack);
     const res = await admin(stack, 'PATCH', `/admin/partners/${id}`, {
       plaid: { client_id: 'new_plaid_client', secret: 'new-plaid-secret-value' },
     });
@@ -156,7 +157,7 @@ describe('PATCH /admin/partners/{partner_id}', () => {
 
 describe('POST /admin/partners/{partner_id}/rotate_secret', () => {
   it('answers a new secret, stores only its hash and audits the rotation', async () => {
-    const created = await createPartnerApi(stack);
+    const created = await createPartner(stack);
     const res = await admin(stack, 'POST', `/admin/partners/${created.id}/rotate_secret`, {});
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ partner_id: created.id, client_id: created.clientId });

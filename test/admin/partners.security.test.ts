@@ -6,7 +6,8 @@ import type { AppEnv } from '../../src/context';
 import * as ids from '../../src/lib/ids';
 import { PlaidError } from '../../src/plaid/errors';
 import { bearer, call, startTestStack, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
-import { admin, auditRows, createFintechApi, createPartnerApi, plaidHeaders } from '../tenancy/fixtures';
+import { admin, createFintech, createPartner, plaidHeaders } from '../support/tenants';
+import { auditRows } from '../support/audit';
 
 vi.mock('../../src/lib/ids', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../../src/lib/ids')>();
@@ -66,8 +67,8 @@ describe('operator authentication on /admin/*', () => {
   });
 
   it('partner and fintech credentials do not open /admin (Plaid headers or Bearer)', async () => {
-    const partner = await createPartnerApi(stack);
-    const fintech = await createFintechApi(stack);
+    const partner = await createPartner(stack);
+    const fintech = await createFintech(stack);
     for (const client of [partner, fintech]) {
       const viaHeaders = await call(stack.app, 'GET', '/admin/partners', { headers: plaidHeaders(client) });
       expect(viaHeaders.body.error_code).toBe('INVALID_API_KEYS');
@@ -89,7 +90,7 @@ describe('operator authentication on /admin/*', () => {
 describe('partner credentials', () => {
   it('work as issued, and rotation invalidates the old secret at once', async () => {
     const probe = partnerProbe();
-    const partner = await createPartnerApi(stack);
+    const partner = await createPartner(stack);
     expect(await (await probe(partner)).json()).toEqual({ principal: { kind: 'partner', id: partner.id } });
 
     const rotated = await admin(stack, 'POST', `/admin/partners/${partner.id}/rotate_secret`, {});
@@ -102,7 +103,7 @@ describe('partner credentials', () => {
 
   it('a disabled partner cannot authenticate; re-enabled it can', async () => {
     const probe = partnerProbe();
-    const partner = await createPartnerApi(stack);
+    const partner = await createPartner(stack);
     await admin(stack, 'PATCH', `/admin/partners/${partner.id}`, { disabled: true });
     expect(await (await probe(partner)).json()).toEqual({ error_code: 'INVALID_API_KEYS' });
     await admin(stack, 'PATCH', `/admin/partners/${partner.id}`, { disabled: false });
@@ -111,13 +112,13 @@ describe('partner credentials', () => {
 
   it("the partner's Plaid keys are not gateway credentials", async () => {
     const probe = partnerProbe();
-    await createPartnerApi(stack);
+    await createPartner(stack);
     expect(await (await probe(TEST_PLAID_CLIENT)).json()).toEqual({ error_code: 'INVALID_API_KEYS' });
   });
 
   it('secrets are compared in constant time against the stored hash', async () => {
     const probe = partnerProbe();
-    const partner = await createPartnerApi(stack);
+    const partner = await createPartner(stack);
     const spy = vi.mocked(ids.timingSafeEqual);
     spy.mockClear();
     await probe({ clientId: partner.clientId, secret: 'not-the-secret' });

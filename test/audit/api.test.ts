@@ -7,19 +7,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecordInput, AuditSink } from '../../src/audit/writer';
+import { CURRENT_CHAIN_VERSION } from '../../src/audit/record';
 import { queryRows } from '../../src/db/database';
 import { expectPlaidError } from '../support/plaid-spec';
 import { bearer, call, startTestStack, type TestStack } from '../support/stack';
-import {
-  admin,
-  createFintechApi,
-  createPartnerApi,
-  fintechCall,
-  importApi,
-  plaidHeaders,
-  type Client,
-} from '../tenancy/fixtures';
-import { record, tamper } from './helpers';
+import { admin, createFintech, createPartner, clientCall, importToken, plaidHeaders, type Client } from '../support/tenants';
+import { record, tamper } from '../support/audit';
 
 let stack: TestStack;
 let partnerA: Client;
@@ -28,7 +21,7 @@ let fintech: Client;
 let allKey: string;
 let scopedKey: string;
 let scopedId: string;
-let tokenA: { gatewayToken: string; raw: string };
+let tokenA: { gatewayToken: string; rawToken: string };
 let tokenIdA: string;
 
 const get = (path: string, key?: string) =>
@@ -57,9 +50,9 @@ async function eventFor(requestId: string) {
 beforeAll(async () => {
   // Full verifications are limited per reader; this file runs many on purpose (the limit has its own test).
   stack = await startTestStack({ env: { AUDIT_FULL_VERIFY_PER_MINUTE: '100' } });
-  partnerA = await createPartnerApi(stack, { name: 'Partner A' });
-  partnerB = await createPartnerApi(stack, { name: 'Partner B' });
-  fintech = await createFintechApi(stack);
+  partnerA = await createPartner(stack, { name: 'Partner A' });
+  partnerB = await createPartner(stack, { name: 'Partner B' });
+  fintech = await createFintech(stack);
   const all = await admin(stack, 'POST', '/admin/auditors', { name: 'Compliance' });
   const scoped = await admin(stack, 'POST', '/admin/auditors', { name: 'A only', partner_id: partnerA.id });
   expect(all.status).toBe(201);
@@ -67,7 +60,7 @@ beforeAll(async () => {
   allKey = all.body.key;
   scopedKey = scoped.body.key;
   scopedId = scoped.body.auditor_id;
-  tokenA = await importApi(stack, fintech, partnerA.id, { products: ['auth'] });
+  tokenA = await importToken(stack, { partner: partnerA, fintech, products: ['auth'] });
   const [imported] = await queryRows<{ token_id: string }>(
     stack.deps.db,
     sql`select token_id from audit_events where action = 'token.import'`,
@@ -157,7 +150,7 @@ describe('what is recorded', () => {
     const cases = [
       { res: await call(stack.app, 'POST', '/admin/partners', { body: {}, headers: bearer('not-the-admin-key-000000000') }), reason: 'wrong_admin_key' },
       {
-        res: await fintechCall(stack, { clientId: fintech.clientId, secret: 'wrong-secret' }, '/processor/token/permissions/get', {
+        res: await clientCall(stack, { clientId: fintech.clientId, secret: 'wrong-secret' }, '/processor/token/permissions/get', {
           processor_token: tokenA.gatewayToken,
         }),
         reason: 'wrong_secret',
@@ -235,8 +228,9 @@ describe('GET /audit/events', () => {
     expect(Object.keys(e)).toEqual([
       'seq', 'occurred_at', 'request_id', 'actor_type', 'actor_id', 'partner_id', 'fintech_id', 'token_id', 'action',
       'method', 'endpoint', 'product', 'decision', 'reason', 'http_status', 'plaid_request_id', 'plaid_status',
-      'latency_ms', 'client_ip', 'user_agent', 'details', 'prev_hash', 'hash',
+      'latency_ms', 'client_ip', 'user_agent', 'details', 'chain_version', 'prev_hash', 'hash',
     ]);
+    expect(e.chain_version).toBe(CURRENT_CHAIN_VERSION);
     expect(res.body.events[1].seq).toBeGreaterThan(e.seq);
     expect(e.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(res.body.next_cursor).toEqual(expect.any(String));

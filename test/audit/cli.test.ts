@@ -19,7 +19,7 @@ import { runMigrations } from '../../src/db/migrate';
 import { openPglite } from '../../src/db/pglite';
 import { openPostgres } from '../../src/db/postgres';
 import { openTestDatabase, usingPostgres } from '../support/db';
-import { record, tamper } from './helpers';
+import { record, tamper } from '../support/audit';
 
 const dir = mkdtempSync(join(tmpdir(), 'gw-audit-cli-'));
 let env: Record<string, string>;

@@ -7,7 +7,8 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_COLUMNS } from '../../src/audit/export';
 import { bearer, call, startTestStack, type TestStack } from '../support/stack';
-import { insertAuditor, insertPartner, record } from './helpers';
+import { insertAuditorRow, insertPartnerRow } from '../support/tenants';
+import { record } from '../support/audit';
 
 let stack: TestStack;
 let partnerA: string;
@@ -16,9 +17,9 @@ let scopedKey: string;
 
 beforeAll(async () => {
   stack = await startTestStack({ http: true });
-  partnerA = await insertPartner(stack.deps.db);
-  partnerB = await insertPartner(stack.deps.db);
-  scopedKey = (await insertAuditor(stack.deps.db, partnerA)).key;
+  partnerA = await insertPartnerRow(stack.deps.db);
+  partnerB = await insertPartnerRow(stack.deps.db);
+  scopedKey = (await insertAuditorRow(stack.deps.db, partnerA)).key;
   await stack.deps.audit.append(
     record({
       partnerId: partnerA,
@@ -109,7 +110,7 @@ describe('GET /audit/export', () => {
   });
 
   it('streams a 5,000-record export over HTTP in several chunks, every record once', async () => {
-    const big = await insertPartner(stack.deps.db, 'Big');
+    const big = await insertPartnerRow(stack.deps.db, 'Big');
     const writes: Promise<void>[] = [];
     for (let i = 0; i < 5000; i++) writes.push(stack.deps.audit.append(record({ partnerId: big, latencyMs: i })));
     await Promise.all(writes);

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../support/browser';
 import { startTestStack, type TestStack } from '../support/stack';
-import { insertAuditor, insertPartner } from './helpers';
+import { insertAuditorRow, insertPartnerRow } from '../support/tenants';
 import { appendKnown, AUTH, BALANCE } from './summary-fixtures';
 
 let stack: TestStack;
@@ -24,10 +24,10 @@ const foreignRequests: string[] = [];
 
 beforeAll(async () => {
   stack = await startTestStack({ http: true });
-  partnerA = await insertPartner(stack.deps.db, 'A');
-  partnerB = await insertPartner(stack.deps.db, 'B');
-  allKey = (await insertAuditor(stack.deps.db, null)).key;
-  scopedKey = (await insertAuditor(stack.deps.db, partnerA)).key;
+  partnerA = await insertPartnerRow(stack.deps.db, 'A');
+  partnerB = await insertPartnerRow(stack.deps.db, 'B');
+  allKey = (await insertAuditorRow(stack.deps.db, null)).key;
+  scopedKey = (await insertAuditorRow(stack.deps.db, partnerA)).key;
   await appendKnown(stack, { A: partnerA, B: partnerB });
   browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -10,7 +10,8 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../support/stack';
-import { insertAuditor, insertPartner, record, tamper } from './helpers';
+import { insertAuditorRow, insertPartnerRow } from '../support/tenants';
+import { record, tamper } from '../support/audit';
 
 let stack: TestStack;
 let browser: Browser;
@@ -22,9 +23,9 @@ const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   stack = await startTestStack({ http: true });
-  partnerA = await insertPartner(stack.deps.db, 'A');
-  partnerB = await insertPartner(stack.deps.db, 'B');
-  auditorKey = (await insertAuditor(stack.deps.db, null)).key;
+  partnerA = await insertPartnerRow(stack.deps.db, 'A');
+  partnerB = await insertPartnerRow(stack.deps.db, 'B');
+  auditorKey = (await insertAuditorRow(stack.deps.db, null)).key;
   for (let i = 0; i < 40; i++) {
     await stack.deps.audit.append(
       record({

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/database';
 import { newGatewayToken } from '../../src/tenancy/tokens';
 import { bearer, call, startTestStack, type TestStack } from '../support/stack';
-import { admin, type Client, createFintechApi, createPartnerApi, importApi, plaidHeaders } from '../tenancy/fixtures';
+import { admin, type Client, createFintech, createPartner, importToken, plaidHeaders } from '../support/tenants';
 
 let stack: TestStack;
 let partnerA: Client;
@@ -21,10 +21,10 @@ let scopedKey: string;
 
 beforeAll(async () => {
   stack = await startTestStack({ env: { AUDIT_FULL_VERIFY_PER_MINUTE: '2' } });
-  partnerA = await createPartnerApi(stack, { name: 'A' });
-  partnerB = await createPartnerApi(stack, { name: 'B' });
-  const fintech = await createFintechApi(stack);
-  const tokenOfB = await importApi(stack, fintech, partnerB.id);
+  partnerA = await createPartner(stack, { name: 'A' });
+  partnerB = await createPartner(stack, { name: 'B' });
+  const fintech = await createFintech(stack);
+  const tokenOfB = await importToken(stack, { partner: partnerB, fintech });
   // Partner A tries partner B's token, then a token that does not exist.
   for (const processor_token of [tokenOfB.gatewayToken, newGatewayToken()]) {
     const res = await call(stack.app, 'POST', '/processor/auth/get', { body: { processor_token }, headers: plaidHeaders(partnerA) });

@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/database';
 import { bearer, call, startTestStack, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
-import { admin, createFintechApi, createPartnerApi, fintechCall, importApi, plaidHeaders } from '../tenancy/fixtures';
+import { admin, createFintech, createPartner, clientCall, importToken, plaidHeaders } from '../support/tenants';
 
 let stack: TestStack;
 const seeded = new Map<string, string>();
@@ -21,8 +21,8 @@ beforeAll(async () => {
   stack = await startTestStack();
   seeded.set('admin key', stack.adminKey);
   seeded.set('partner Plaid secret', TEST_PLAID_CLIENT.secret);
-  const partner = await createPartnerApi(stack, { name: 'Secretive Partner Inc' });
-  const fintech = await createFintechApi(stack, 'Hidden Fintech LLC');
+  const partner = await createPartner(stack, { name: 'Secretive Partner Inc' });
+  const fintech = await createFintech(stack, 'Hidden Fintech LLC');
   seeded.set('partner secret', partner.secret);
   seeded.set('fintech secret', fintech.secret);
   seeded.set('partner name', 'Secretive Partner Inc');
@@ -30,8 +30,8 @@ beforeAll(async () => {
   const auditor = await admin(stack, 'POST', '/admin/auditors', { name: 'Auditor Name Here', partner_id: partner.id });
   seeded.set('auditor key', auditor.body.key);
 
-  const token = await importApi(stack, fintech, partner.id, { webhook: 'https://hooks.example/secret-path?sig=abc123' });
-  seeded.set('raw token', token.raw);
+  const token = await importToken(stack, { partner, fintech, webhook: 'https://hooks.example/secret-path?sig=abc123' });
+  seeded.set('raw token', token.rawToken);
   seeded.set('gateway token', token.gatewayToken);
   seeded.set('webhook url', 'https://hooks.example/secret-path?sig=abc123');
 
@@ -79,17 +79,17 @@ beforeAll(async () => {
   await call(stack.app, 'GET', '/audit/events', { headers: bearer(wrongAdmin) });
   // A token put where an id belongs.
   await call(stack.app, 'GET', `/audit/events?token=${encodeURIComponent(token.gatewayToken)}`, { headers: bearer(stack.adminKey) });
-  await call(stack.app, 'GET', `/admin/partners/${encodeURIComponent(token.raw)}`, { headers: bearer(stack.adminKey) });
+  await call(stack.app, 'GET', `/admin/partners/${encodeURIComponent(token.rawToken)}`, { headers: bearer(stack.adminKey) });
 
   const rotated = await admin(stack, 'POST', `/admin/partners/${partner.id}/rotate_secret`, {});
   expect(rotated.status).toBe(200);
   seeded.set('rotated partner secret', rotated.body.secret);
-  const narrowed = await fintechCall(stack, fintech, '/processor/token/permissions/set', {
+  const narrowed = await clientCall(stack, fintech, '/processor/token/permissions/set', {
     processor_token: token.gatewayToken,
     products: ['auth'],
   });
   expect(narrowed.status).toBe(200);
-  const revoked = await fintechCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: token.gatewayToken });
+  const revoked = await clientCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: token.gatewayToken });
   expect(revoked.status).toBe(200);
 
   const rows = await queryRows<{ j: string }>(stack.deps.db, sql`select row_to_json(t)::text as j from audit_events t order by seq`);

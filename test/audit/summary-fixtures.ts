@@ -5,7 +5,7 @@
  */
 import type { AuditRecordInput } from '../../src/audit/writer';
 import type { TestStack } from '../support/stack';
-import { record } from './helpers';
+import { record } from '../support/audit';
 
 /** One record: day of March 2031, partner, endpoint, decision, reason. */
 export type Spec = [day: number, partner: 'A' | 'B' | null, endpoint: string, decision: 'allow' | 'deny' | 'error', reason: string | null];

@@ -8,10 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUMMARY_LIST_LIMIT } from '../../src/audit/summary';
 import { expectPlaidError } from '../support/plaid-spec';
-import { bearer, call, startTestStack, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
-import { createFintechApi, createPartnerApi, importApi, plaidHeaders } from '../tenancy/fixtures';
-import { insertAuditor, insertPartner, record } from './helpers';
+import { bearer, call, startTestStack, type TestStack } from '../support/stack';
+import { createFintech, createPartner, importToken, plaidHeaders, insertAuditorRow, insertPartnerRow } from '../support/tenants';
+import { record } from '../support/audit';
 import { appendKnown, AUTH, BALANCE, KNOWN, WINDOW, type Spec } from './summary-fixtures';
+import { emulatorPost } from '../support/http';
 
 let stack: TestStack;
 let partnerA: string;
@@ -68,10 +69,10 @@ const asMap = <T extends Record<string, any>>(items: T[], key: keyof T, value?: 
 
 beforeAll(async () => {
   stack = await startTestStack();
-  partnerA = await insertPartner(stack.deps.db, 'A');
-  partnerB = await insertPartner(stack.deps.db, 'B');
-  allKey = (await insertAuditor(stack.deps.db, null)).key;
-  const scoped = await insertAuditor(stack.deps.db, partnerA);
+  partnerA = await insertPartnerRow(stack.deps.db, 'A');
+  partnerB = await insertPartnerRow(stack.deps.db, 'B');
+  allKey = (await insertAuditorRow(stack.deps.db, null)).key;
+  const scoped = await insertAuditorRow(stack.deps.db, partnerA);
   scopedKey = scoped.key;
   scopedAuditorId = scoped.id;
   await appendKnown(stack, { A: partnerA, B: partnerB });
@@ -296,12 +297,12 @@ describe('GET /audit/summary', () => {
 describe('a real partner flow in the summary', () => {
   it('counts the limiter refusal as rate_limited_token and Plaid ITEM_LOGIN_REQUIRED as a Plaid error', async () => {
     const since = new Date(Date.now() - 1000).toISOString();
-    const partner = await createPartnerApi(stack, {
+    const partner = await createPartner(stack, {
       name: 'Limited',
       rate_limits: { token: { [BALANCE]: { limit: 1, window_seconds: 3600 } } },
     });
-    const fintech = await createFintechApi(stack);
-    const token = await importApi(stack, fintech, partner.id);
+    const fintech = await createFintech(stack);
+    const token = await importToken(stack, { partner, fintech });
     const partnerCall = (path: string) =>
       call(stack.app, 'POST', path, { body: { processor_token: token.gatewayToken }, headers: plaidHeaders(partner) });
 
@@ -309,11 +310,7 @@ describe('a real partner flow in the summary', () => {
     expect((await partnerCall(BALANCE)).status).toBe(200);
     const limited = await partnerCall(BALANCE);
     expect(limited.status).toBe(429);
-    const reset = await fetch(`${stack.emulator.url}/sandbox/processor_token/reset_login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...plaidHeaders(TEST_PLAID_CLIENT) },
-      body: JSON.stringify({ processor_token: token.raw }),
-    });
+    const reset = await emulatorPost(stack, '/sandbox/processor_token/reset_login', { processor_token: token.rawToken });
     expect(reset.status).toBe(200);
     const plaidError = await partnerCall(AUTH);
     expect(plaidError.body.error_code).toBe('ITEM_LOGIN_REQUIRED');

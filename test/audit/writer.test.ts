@@ -13,7 +13,7 @@ import { verifyChain } from '../../src/audit/verify';
 import { queryRows, type Database, type DatabaseHandle } from '../../src/db/database';
 import { openPostgres } from '../../src/db/postgres';
 import { openTestDatabase, usingPostgres, type TestDatabase } from '../support/db';
-import { allRows, record, tamper } from './helpers';
+import { auditChainRows, record, tamper } from '../support/audit';
 
 const open: DatabaseHandle[] = [];
 async function fresh(): Promise<TestDatabase> {
@@ -146,7 +146,7 @@ describe('appending records', () => {
     const { db } = await fresh();
     const writer = createAuditWriter(db);
     for (let i = 0; i < 40; i++) await writer.append(record());
-    const rows = await allRows(db);
+    const rows = await auditChainRows(db);
     expect(rows).toHaveLength(40);
     expectContiguousChain(rows);
     expect(await verifyChain(db)).toMatchObject({ ok: true, checked: 40, to_seq: 40, last_hash: rows[39]!.hash });
@@ -182,8 +182,8 @@ describe('appending records', () => {
       writer.append(record()),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
-    expectContiguousChain(await allRows(db));
-    expect(await allRows(db)).toHaveLength(2);
+    expectContiguousChain(await auditChainRows(db));
+    expect(await auditChainRows(db)).toHaveLength(2);
   });
 
   it('scrubs details and free text before hashing: no token, key or account number is stored', async () => {
@@ -207,7 +207,7 @@ describe('appending records', () => {
         },
       }),
     );
-    const [row] = await allRows(db);
+    const [row] = await auditChainRows(db);
     expect(row!.endpoint).toBe(`/processor/auth/get/${REDACTED}`);
     expect(row!.reason).toBe(`token ${REDACTED} was revoked`);
     expect(row!.user_agent).toBe(`curl/8.0 key=${REDACTED}`);
@@ -254,7 +254,7 @@ describe('one total order under concurrency', () => {
     const { db, transactions } = countingDb(handle.db);
     const writer = createAuditWriter(db);
     await Promise.all(Array.from({ length: 300 }, () => writer.append(record())));
-    const rows = await allRows(handle.db);
+    const rows = await auditChainRows(handle.db);
     expect(rows).toHaveLength(300);
     expectContiguousChain(rows);
     expect(transactions()).toBeLessThan(300 / 4);
@@ -267,7 +267,7 @@ describe('one total order under concurrency', () => {
     const writer = createAuditWriter(db, { groupCommit: false });
     await Promise.all(Array.from({ length: 64 }, () => writer.append(record())));
     expect(transactions()).toBe(64);
-    expectContiguousChain(await allRows(handle.db));
+    expectContiguousChain(await auditChainRows(handle.db));
     expect(await verifyChain(handle.db)).toMatchObject({ ok: true, checked: 64 });
   });
 
@@ -288,7 +288,7 @@ describe('one total order under concurrency', () => {
       if (i % 4 === 0) writes.push(c.append(record({ actorId: 'c' })));
     }
     await Promise.all(writes);
-    const rows = await allRows(handle.db);
+    const rows = await auditChainRows(handle.db);
     expect(rows).toHaveLength(270);
     expectContiguousChain(rows);
     expect(new Set(rows.map((r) => r.actor_id))).toEqual(new Set(['a', 'b', 'c']));
@@ -304,11 +304,11 @@ describe('one total order under concurrency', () => {
     const writer = createAuditWriter(flaky);
     const results = await Promise.allSettled(Array.from({ length: 10 }, () => writer.append(record())));
     expect(results.every((r) => r.status === 'rejected')).toBe(true);
-    expect(await allRows(handle.db)).toHaveLength(0);
+    expect(await auditChainRows(handle.db)).toHaveLength(0);
     fail = false;
     await Promise.all(Array.from({ length: 5 }, () => writer.append(record())));
-    expectContiguousChain(await allRows(handle.db));
-    expect(await allRows(handle.db)).toHaveLength(5);
+    expectContiguousChain(await auditChainRows(handle.db));
+    expect(await auditChainRows(handle.db)).toHaveLength(5);
   });
 
   it('close() writes what is queued, then refuses new records', async () => {
@@ -317,7 +317,7 @@ describe('one total order under concurrency', () => {
     const pending = Array.from({ length: 20 }, () => writer.append(record()));
     await writer.close();
     await Promise.all(pending);
-    expect(await allRows(db)).toHaveLength(20);
+    expect(await auditChainRows(db)).toHaveLength(20);
     await expect(writer.append(record())).rejects.toThrow(/closed/);
   });
 });
@@ -331,7 +331,7 @@ describe('append-only and tamper-evident', () => {
     );
     expect(await failure(db.execute(sql`delete from audit_events where seq = 1`))).toMatch(/append-only: DELETE refused/);
     expect(await failure(db.execute(sql`truncate audit_events`))).toMatch(/append-only: TRUNCATE refused/);
-    expect(await allRows(db)).toHaveLength(1);
+    expect(await auditChainRows(db)).toHaveLength(1);
     expect(await verifyChain(db)).toMatchObject({ ok: true, checked: 1 });
   });
 
@@ -371,7 +371,7 @@ describe('append-only and tamper-evident', () => {
     const { db } = await fresh();
     const writer = createAuditWriter(db);
     for (let i = 0; i < 5; i++) await writer.append(record());
-    const [row] = await allRows(db).then((rows) => rows.filter((r) => r.seq === '2'));
+    const [row] = await auditChainRows(db).then((rows) => rows.filter((r) => r.seq === '2'));
     // The forger edits seq 2 and recomputes its own hash correctly...
     const [full] = await queryRows<Record<string, unknown>>(db, sql`select request_id from audit_events where seq = 2`);
     expect(full).toBeDefined();

@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { processorTokens } from '../../src/db/schema';
-import { hashGatewayToken } from '../../src/tenancy/tokens';
 import { bearer, call, type TestStack } from '../support/stack';
-import { admin, admitCall, auditRows, type Client, createFintechApi, createPartnerApi, fintechCall, importApi, plaidHeaders, rawProcessorToken, startFintechWorld, webhookDestinationUrl } from '../tenancy/fixtures';
+import { admin, admitCall, type Client, createFintech, createPartner, clientCall, importToken, plaidHeaders, mintRawToken, startWorld, webhookDestinationUrl, tokenRow } from '../support/tenants';
+import { auditRows } from '../support/audit';
 
 let stack: TestStack;
 let partner: Client;
 let fintech: Client;
 let otherFintech: Client;
 beforeAll(async () => {
-  ({ stack, partner, fintech } = await startFintechWorld());
-  otherFintech = await createFintechApi(stack, 'Other');
+  ({ stack, partner, fintech } = await startWorld());
+  otherFintech = await createFintech(stack, 'Other');
 });
 afterAll(async () => stack?.close());
 
@@ -24,24 +22,16 @@ const routes = (token: string, partnerId: string) =>
     ['/gateway/processor_token/revoke', { processor_token: token }],
   ] as const;
 
-async function tokenRow(gatewayToken: string) {
-  const [row] = await stack.deps.db
-    .select()
-    .from(processorTokens)
-    .where(eq(processorTokens.tokenHash, await hashGatewayToken(gatewayToken)));
-  return row!;
-}
-
 describe('who may call the fintech API', () => {
   it("partner credentials never work on fintech routes", async () => {
-    const { gatewayToken } = await importApi(stack, fintech, partner.id);
+    const { gatewayToken } = await importToken(stack, { partner, fintech });
     // /processor/token/webhook/update is open to the partner too, for its own destination (test/webhooks/).
     for (const [path, body] of routes(gatewayToken, partner.id).filter(([path]) => path !== '/processor/token/webhook/update')) {
-      const res = await fintechCall(stack, partner, path, body);
+      const res = await clientCall(stack, partner, path, body);
       expect(res.status, path).toBe(400);
       expect(res.body.error_code, path).toBe('INVALID_API_KEYS');
     }
-    expect((await tokenRow(gatewayToken)).revokedAt).toBeNull();
+    expect((await tokenRow(stack, gatewayToken)).revokedAt).toBeNull();
   });
 
   it('the operator key and an auditor key are not fintech credentials', async () => {
@@ -60,10 +50,10 @@ describe('who may call the fintech API', () => {
   it('wrong secret, unknown client_id and missing credentials are refused and audited as auth failures', async () => {
     const path = '/processor/token/permissions/get';
     const body = { processor_token: 'processor-gw-x' };
-    expect((await fintechCall(stack, { clientId: fintech.clientId, secret: 'wrong' }, path, body)).body.error_code).toBe(
+    expect((await clientCall(stack, { clientId: fintech.clientId, secret: 'wrong' }, path, body)).body.error_code).toBe(
       'INVALID_API_KEYS',
     );
-    expect((await fintechCall(stack, { clientId: 'cli_nobody', secret: fintech.secret }, path, body)).body.error_code).toBe(
+    expect((await clientCall(stack, { clientId: 'cli_nobody', secret: fintech.secret }, path, body)).body.error_code).toBe(
       'INVALID_API_KEYS',
     );
     expect((await call(stack.app, 'POST', path, { body })).body.error_code).toBe('MISSING_FIELDS');
@@ -73,20 +63,20 @@ describe('who may call the fintech API', () => {
   });
 
   it('a disabled fintech cannot call; its existing tokens are untouched', async () => {
-    const f = await createFintechApi(stack, 'Soon disabled');
-    const { gatewayToken } = await importApi(stack, f, partner.id);
+    const f = await createFintech(stack, 'Soon disabled');
+    const { gatewayToken } = await importToken(stack, { partner: partner, fintech: f });
     await admin(stack, 'PATCH', `/admin/fintechs/${f.id}`, { disabled: true });
-    const res = await fintechCall(stack, f, '/processor/token/permissions/get', { processor_token: gatewayToken });
+    const res = await clientCall(stack, f, '/processor/token/permissions/get', { processor_token: gatewayToken });
     expect(res.body.error_code).toBe('INVALID_API_KEYS');
     expect(res.body.error_message).toMatch(/disabled/);
-    expect((await tokenRow(gatewayToken)).revokedAt).toBeNull();
+    expect((await tokenRow(stack, gatewayToken)).revokedAt).toBeNull();
   });
 
   it("rotating a fintech's secret invalidates the old one at once", async () => {
-    const f = await createFintechApi(stack, 'Rotating');
-    const { gatewayToken } = await importApi(stack, f, partner.id);
+    const f = await createFintech(stack, 'Rotating');
+    const { gatewayToken } = await importToken(stack, { partner: partner, fintech: f });
     const rotated = await admin(stack, 'POST', `/admin/fintechs/${f.id}/rotate_secret`, {});
-    const old = await fintechCall(stack, f, '/processor/token/permissions/get', { processor_token: gatewayToken });
+    const old = await clientCall(stack, f, '/processor/token/permissions/get', { processor_token: gatewayToken });
     expect(old.body.error_code).toBe('INVALID_API_KEYS');
     const fresh = await call(stack.app, 'POST', '/processor/token/permissions/get', {
       headers: plaidHeaders({ clientId: f.clientId, secret: rotated.body.secret }),
@@ -98,17 +88,19 @@ describe('who may call the fintech API', () => {
 
 describe("another tenant's token", () => {
   it('every management call with another fintech\'s token answers INVALID_PROCESSOR_TOKEN and changes nothing', async () => {
-    const { gatewayToken } = await importApi(stack, fintech, partner.id, {
+    const { gatewayToken } = await importToken(stack, {
+      partner,
+      fintech,
       products: ['auth'],
       webhook: 'https://owner.example.com/hook',
     });
-    const before = await tokenRow(gatewayToken);
+    const before = await tokenRow(stack, gatewayToken);
     for (const [path, body] of routes(gatewayToken, partner.id).slice(1)) {
-      const res = await fintechCall(stack, otherFintech, path, body);
+      const res = await clientCall(stack, otherFintech, path, body);
       expect(res.status, path).toBe(400);
       expect(res.body, path).toMatchObject({ error_type: 'INVALID_INPUT', error_code: 'INVALID_PROCESSOR_TOKEN' });
     }
-    const after = await tokenRow(gatewayToken);
+    const after = await tokenRow(stack, gatewayToken);
     expect(after.products).toEqual(['auth']);
     expect(await webhookDestinationUrl(stack, gatewayToken, 'fintech')).toBe('https://owner.example.com/hook');
     expect(after.revokedAt).toBeNull();
@@ -116,9 +108,9 @@ describe("another tenant's token", () => {
   });
 
   it("the answer for another fintech's token is identical to an unknown token's", async () => {
-    const { gatewayToken } = await importApi(stack, fintech, partner.id);
-    const theirs = await fintechCall(stack, otherFintech, '/processor/token/permissions/get', { processor_token: gatewayToken });
-    const unknown = await fintechCall(stack, otherFintech, '/processor/token/permissions/get', {
+    const { gatewayToken } = await importToken(stack, { partner, fintech });
+    const theirs = await clientCall(stack, otherFintech, '/processor/token/permissions/get', { processor_token: gatewayToken });
+    const unknown = await clientCall(stack, otherFintech, '/processor/token/permissions/get', {
       processor_token: `processor-gw-${'A'.repeat(43)}`,
     });
     const strip = (b: any) => ({ ...b, request_id: undefined });
@@ -126,23 +118,23 @@ describe("another tenant's token", () => {
   });
 
   it('a token imported by one fintech for a partner is not usable by another partner', async () => {
-    const otherPartner = await createPartnerApi(stack, { name: 'Other partner', processor: 'moov' });
-    const { gatewayToken } = await importApi(stack, fintech, partner.id);
+    const otherPartner = await createPartner(stack, { name: 'Other partner', processor: 'moov' });
+    const { gatewayToken } = await importToken(stack, { partner, fintech });
     expect(await admitCall(stack, otherPartner, gatewayToken)).toMatchObject({ outcome: 'denied', reason: 'token_other_partner' });
   });
 
   it('revoked tokens cannot be revived by the owner', async () => {
-    const { gatewayToken } = await importApi(stack, fintech, partner.id);
-    await fintechCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: gatewayToken });
-    const set = await fintechCall(stack, fintech, '/processor/token/permissions/set', { processor_token: gatewayToken, products: [] });
+    const { gatewayToken } = await importToken(stack, { partner, fintech });
+    await clientCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: gatewayToken });
+    const set = await clientCall(stack, fintech, '/processor/token/permissions/set', { processor_token: gatewayToken, products: [] });
     expect(set.body.error_code).toBe('INVALID_PROCESSOR_TOKEN');
-    expect((await tokenRow(gatewayToken)).revokedAt).not.toBeNull();
+    expect((await tokenRow(stack, gatewayToken)).revokedAt).not.toBeNull();
   });
 
   it('a raw token cannot be used in place of the gateway token', async () => {
-    const raw = await rawProcessorToken(stack);
-    await fintechCall(stack, fintech, '/gateway/processor_token/import', { processor_token: raw, partner_id: partner.id });
-    const res = await fintechCall(stack, fintech, '/processor/token/permissions/get', { processor_token: raw });
+    const raw = await mintRawToken(stack);
+    await clientCall(stack, fintech, '/gateway/processor_token/import', { processor_token: raw, partner_id: partner.id });
+    const res = await clientCall(stack, fintech, '/processor/token/permissions/get', { processor_token: raw });
     expect(res.body.error_code).toBe('INVALID_PROCESSOR_TOKEN');
   });
 });

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processorTokens } from '../../src/db/schema';
 import { call, type TestStack } from '../support/stack';
-import { admin, type Client, createPartnerApi, fintechCall, importApi, plaidHeaders, rawProcessorToken, startFintechWorld } from '../tenancy/fixtures';
+import { admin, type Client, createPartner, clientCall, importToken, plaidHeaders, mintRawToken, startWorld } from '../support/tenants';
 
 let stack: TestStack;
 let partner: Client;
 let fintech: Client;
 beforeAll(async () => {
-  ({ stack, partner, fintech } = await startFintechWorld());
+  ({ stack, partner, fintech } = await startWorld());
 });
 afterAll(async () => stack?.close());
 
@@ -27,32 +27,32 @@ describe('import: invalid raw tokens answer INVALID_PROCESSOR_TOKEN and store no
     ['whitespace inside', `processor-sandbox-${randomUUID()} x`],
   ])('%s', async (_name, raw) => {
     const before = await tokenCount();
-    const res = await fintechCall(stack, fintech, path, { processor_token: raw, partner_id: partner.id });
+    const res = await clientCall(stack, fintech, path, { processor_token: raw, partner_id: partner.id });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error_type: 'INVALID_INPUT', error_code: 'INVALID_PROCESSOR_TOKEN' });
     expect(await tokenCount()).toBe(before);
   });
 
   it('a gateway token cannot be imported as if it were a raw one', async () => {
-    const { gatewayToken } = await importApi(stack, fintech, partner.id);
-    const res = await fintechCall(stack, fintech, path, { processor_token: gatewayToken, partner_id: partner.id });
+    const { gatewayToken } = await importToken(stack, { partner, fintech });
+    const res = await clientCall(stack, fintech, path, { processor_token: gatewayToken, partner_id: partner.id });
     expect(res.body.error_code).toBe('INVALID_PROCESSOR_TOKEN');
   });
 });
 
 describe('import: partner checks', () => {
   it('an unknown partner_id answers INVALID_FIELD', async () => {
-    const res = await fintechCall(stack, fintech, path, { processor_token: await rawProcessorToken(stack), partner_id: 'ptn_nope' });
+    const res = await clientCall(stack, fintech, path, { processor_token: await mintRawToken(stack), partner_id: 'ptn_nope' });
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error_type: 'INVALID_REQUEST', error_code: 'INVALID_FIELD' });
     expect(res.body.error_message).toMatch(/partner_id/);
   });
 
   it('a disabled partner answers the same INVALID_FIELD', async () => {
-    const disabled = await createPartnerApi(stack, { name: 'Disabled' });
+    const disabled = await createPartner(stack, { name: 'Disabled' });
     await admin(stack, 'PATCH', `/admin/partners/${disabled.id}`, { disabled: true });
     const before = await tokenCount();
-    const res = await fintechCall(stack, fintech, path, { processor_token: await rawProcessorToken(stack), partner_id: disabled.id });
+    const res = await clientCall(stack, fintech, path, { processor_token: await mintRawToken(stack), partner_id: disabled.id });
     expect(res.body.error_code).toBe('INVALID_FIELD');
     expect(await tokenCount()).toBe(before);
   });
@@ -60,8 +60,8 @@ describe('import: partner checks', () => {
 
 describe('import: bad bodies', () => {
   it('an unknown product answers INVALID_PRODUCT', async () => {
-    const res = await fintechCall(stack, fintech, path, {
-      processor_token: await rawProcessorToken(stack),
+    const res = await clientCall(stack, fintech, path, {
+      processor_token: await mintRawToken(stack),
       partner_id: partner.id,
       products: ['auth', 'crypto_trading'],
     });
@@ -78,7 +78,7 @@ describe('import: bad bodies', () => {
     ['webhook not a URL', { processor_token: 'processor-sandbox-x', partner_id: 'ptn_x', webhook: 'not a url' }, 'INVALID_FIELD'],
     ['webhook not http(s)', { processor_token: 'processor-sandbox-x', partner_id: 'ptn_x', webhook: 'ftp://example.com/x' }, 'INVALID_FIELD'],
   ])('%s → %s', async (_name, body, code) => {
-    const res = await fintechCall(stack, fintech, path, body);
+    const res = await clientCall(stack, fintech, path, body);
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ error_type: 'INVALID_REQUEST', error_code: code });
   });

@@ -1,31 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { processorTokens } from '../../src/db/schema';
-import { hashGatewayToken, looksLikeGatewayToken, sealContext } from '../../src/tenancy/tokens';
+import { looksLikeGatewayToken, sealContext } from '../../src/tenancy/tokens';
 import { call, type TestStack } from '../support/stack';
-import { auditRows, type Client, fintechCall, rawProcessorToken, startFintechWorld, webhookDestinationUrl } from '../tenancy/fixtures';
+import { auditRows } from '../support/audit';
+import { type Client, clientCall, mintRawToken, startWorld, webhookDestinationUrl, tokenRow } from '../support/tenants';
 
 let stack: TestStack;
 let partner: Client;
 let fintech: Client;
 beforeAll(async () => {
-  ({ stack, partner, fintech } = await startFintechWorld());
+  ({ stack, partner, fintech } = await startWorld());
 });
 afterAll(async () => stack?.close());
 
-async function rowFor(gatewayToken: string) {
-  const [row] = await stack.deps.db
-    .select()
-    .from(processorTokens)
-    .where(eq(processorTokens.tokenHash, await hashGatewayToken(gatewayToken)));
-  return row!;
-}
-
 describe('POST /gateway/processor_token/import', () => {
   it('answers 200 with a new gateway token; the raw token is sealed, the gateway token only hashed', async () => {
-    const raw = await rawProcessorToken(stack);
+    const raw = await mintRawToken(stack);
     expect(raw).toMatch(/^processor-sandbox-/);
-    const res = await fintechCall(stack, fintech, '/gateway/processor_token/import', {
+    const res = await clientCall(stack, fintech, '/gateway/processor_token/import', {
       processor_token: raw,
       partner_id: partner.id,
     });
@@ -35,7 +26,7 @@ describe('POST /gateway/processor_token/import', () => {
     expect(looksLikeGatewayToken(token)).toBe(true);
     expect(token).not.toContain(raw.slice('processor-sandbox-'.length));
 
-    const row = await rowFor(token);
+    const row = await tokenRow(stack, token);
     expect(row).toMatchObject({ fintechId: fintech.id, partnerId: partner.id, products: [], revokedAt: null });
     expect(row.id).toMatch(/^tok_/);
     expect(row.rawKeyId).toBe('t1');
@@ -48,7 +39,7 @@ describe('POST /gateway/processor_token/import', () => {
   });
 
   it('takes an initial permission set and a webhook; credentials may also come in the body', async () => {
-    const raw = await rawProcessorToken(stack);
+    const raw = await mintRawToken(stack);
     const res = await call(stack.app, 'POST', '/gateway/processor_token/import', {
       body: {
         client_id: fintech.clientId,
@@ -60,39 +51,39 @@ describe('POST /gateway/processor_token/import', () => {
       },
     });
     expect(res.status).toBe(200);
-    const row = await rowFor(res.body.processor_token);
+    const row = await tokenRow(stack, res.body.processor_token);
     expect(row.products).toEqual(['auth', 'balance']);
     expect(await webhookDestinationUrl(stack, res.body.processor_token, 'fintech')).toBe('https://fintech.example.com/plaid-hooks');
     expect(res.body.webhook_secret).toMatch(/^whsec_/);
   });
 
   it('importing the same raw token twice gives two independent gateway tokens', async () => {
-    const raw = await rawProcessorToken(stack);
+    const raw = await mintRawToken(stack);
     const body = { processor_token: raw, partner_id: partner.id };
-    const first = await fintechCall(stack, fintech, '/gateway/processor_token/import', body);
-    const second = await fintechCall(stack, fintech, '/gateway/processor_token/import', { ...body, products: ['auth'] });
+    const first = await clientCall(stack, fintech, '/gateway/processor_token/import', body);
+    const second = await clientCall(stack, fintech, '/gateway/processor_token/import', { ...body, products: ['auth'] });
     expect(first.status).toBe(200);
     expect(second.status).toBe(200);
     expect(first.body.processor_token).not.toBe(second.body.processor_token);
-    const [a, b] = [await rowFor(first.body.processor_token), await rowFor(second.body.processor_token)];
+    const [a, b] = [await tokenRow(stack, first.body.processor_token), await tokenRow(stack, second.body.processor_token)];
     expect(a.id).not.toBe(b.id);
     expect(a.products).toEqual([]);
     expect(b.products).toEqual(['auth']);
     // Revoking one leaves the other alive.
-    await fintechCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: first.body.processor_token });
-    expect((await rowFor(first.body.processor_token)).revokedAt).not.toBeNull();
-    expect((await rowFor(second.body.processor_token)).revokedAt).toBeNull();
+    await clientCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: first.body.processor_token });
+    expect((await tokenRow(stack, first.body.processor_token)).revokedAt).not.toBeNull();
+    expect((await tokenRow(stack, second.body.processor_token)).revokedAt).toBeNull();
   });
 
   it('audits the import with ids and product names, never the raw or the gateway token', async () => {
-    const raw = await rawProcessorToken(stack);
-    const res = await fintechCall(stack, fintech, '/gateway/processor_token/import', {
+    const raw = await mintRawToken(stack);
+    const res = await clientCall(stack, fintech, '/gateway/processor_token/import', {
       processor_token: raw,
       partner_id: partner.id,
       products: ['transactions'],
       webhook: 'https://fintech.example.com/hook',
     });
-    const row = await rowFor(res.body.processor_token);
+    const row = await tokenRow(stack, res.body.processor_token);
     const records = await auditRows(stack);
     const record = records.find((r) => r.action === 'token.import' && r.token_id === row.id);
     expect(record).toMatchObject({

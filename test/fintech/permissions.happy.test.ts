@@ -2,21 +2,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Products } from 'plaid';
 import { type TestStack } from '../support/stack';
 import type { Product } from '../../src/plaid/schemas';
-import { admitCall, auditRows, type Client, importApi, startFintechWorld } from '../tenancy/fixtures';
-import { fintechSdk } from './sdk';
+import { admitCall, type Client, importToken, startWorld } from '../support/tenants';
+import { auditRows } from '../support/audit';
+import { plaidSdk } from '../support/sdk';
 
 let stack: TestStack;
 let partner: Client;
 let fintech: Client;
 beforeAll(async () => {
-  ({ stack, partner, fintech } = await startFintechWorld({ http: true }));
+  ({ stack, partner, fintech } = await startWorld({ http: true }));
 });
 afterAll(async () => stack?.close());
 
 describe('/processor/token/permissions/set and /get (official plaid SDK)', () => {
   it('a new token has the empty set (every product); set narrows it; get reads it back', async () => {
-    const plaid = fintechSdk(stack, fintech);
-    const { gatewayToken } = await importApi(stack, fintech, partner.id);
+    const plaid = plaidSdk(stack.url, fintech);
+    const { gatewayToken } = await importToken(stack, { partner, fintech });
 
     const initial = await plaid.processorTokenPermissionsGet({ processor_token: gatewayToken });
     expect(initial.status).toBe(200);
@@ -35,8 +36,8 @@ describe('/processor/token/permissions/set and /get (official plaid SDK)', () =>
   });
 
   it('the permission set is what the partner-call decision enforces', async () => {
-    const plaid = fintechSdk(stack, fintech);
-    const { gatewayToken } = await importApi(stack, fintech, partner.id);
+    const plaid = plaidSdk(stack.url, fintech);
+    const { gatewayToken } = await importToken(stack, { partner, fintech });
     const decide = (product: Product) => admitCall(stack, partner, gatewayToken, product);
 
     expect((await decide('transactions')).outcome).toBe('allowed');
@@ -51,8 +52,8 @@ describe('/processor/token/permissions/set and /get (official plaid SDK)', () =>
   });
 
   it('identity_match in the set grants the identity endpoint; duplicates fold', async () => {
-    const plaid = fintechSdk(stack, fintech);
-    const { gatewayToken } = await importApi(stack, fintech, partner.id);
+    const plaid = plaidSdk(stack.url, fintech);
+    const { gatewayToken } = await importToken(stack, { partner, fintech });
     await plaid.processorTokenPermissionsSet({
       processor_token: gatewayToken,
       products: [Products.IdentityMatch, Products.IdentityMatch],
@@ -64,8 +65,8 @@ describe('/processor/token/permissions/set and /get (official plaid SDK)', () =>
   });
 
   it('audits set and get with the token id and product names only', async () => {
-    const plaid = fintechSdk(stack, fintech);
-    const { gatewayToken, raw } = await importApi(stack, fintech, partner.id);
+    const plaid = plaidSdk(stack.url, fintech);
+    const { gatewayToken, rawToken: raw } = await importToken(stack, { partner, fintech });
     const set = await plaid.processorTokenPermissionsSet({ processor_token: gatewayToken, products: [Products.Signal] });
     await plaid.processorTokenPermissionsGet({ processor_token: gatewayToken });
     const records = await auditRows(stack);

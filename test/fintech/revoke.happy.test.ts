@@ -1,23 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Products } from 'plaid';
 import { type TestStack } from '../support/stack';
-import { admitCall, auditRows, type Client, fintechCall, importApi, startFintechWorld } from '../tenancy/fixtures';
-import { fintechSdk, sdkError } from './sdk';
+import { admitCall, type Client, clientCall, importToken, startWorld } from '../support/tenants';
+import { auditRows } from '../support/audit';
+import { plaidSdk, sdkError } from '../support/sdk';
 
 let stack: TestStack;
 let partner: Client;
 let fintech: Client;
 beforeAll(async () => {
-  ({ stack, partner, fintech } = await startFintechWorld({ http: true }));
+  ({ stack, partner, fintech } = await startWorld({ http: true }));
 });
 afterAll(async () => stack?.close());
 
 describe('POST /gateway/processor_token/revoke', () => {
   it('answers 200; afterwards partner calls are denied and the token is dead for management too', async () => {
-    const { gatewayToken } = await importApi(stack, fintech, partner.id);
+    const { gatewayToken } = await importToken(stack, { partner, fintech });
     expect((await admitCall(stack, partner, gatewayToken)).outcome).toBe('allowed');
 
-    const res = await fintechCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: gatewayToken });
+    const res = await clientCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: gatewayToken });
     expect(res.status).toBe(200);
     expect(Object.keys(res.body)).toEqual(['request_id']);
 
@@ -25,7 +26,7 @@ describe('POST /gateway/processor_token/revoke', () => {
       outcome: 'denied',
       reason: 'token_revoked',
     });
-    const plaid = fintechSdk(stack, fintech);
+    const plaid = plaidSdk(stack.url, fintech);
     for (const attempt of [
       () => plaid.processorTokenPermissionsGet({ processor_token: gatewayToken }),
       () => plaid.processorTokenPermissionsSet({ processor_token: gatewayToken, products: [Products.Auth] }),
@@ -37,9 +38,9 @@ describe('POST /gateway/processor_token/revoke', () => {
   });
 
   it('revoking twice succeeds (idempotent for the owner) and is audited both times', async () => {
-    const { gatewayToken } = await importApi(stack, fintech, partner.id);
-    const first = await fintechCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: gatewayToken });
-    const second = await fintechCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: gatewayToken });
+    const { gatewayToken } = await importToken(stack, { partner, fintech });
+    const first = await clientCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: gatewayToken });
+    const second = await clientCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: gatewayToken });
     expect(first.status).toBe(200);
     expect(second.status).toBe(200);
     const records = (await auditRows(stack)).filter((r) => r.action === 'token.revoke');
@@ -52,10 +53,10 @@ describe('POST /gateway/processor_token/revoke', () => {
 
   it('bad bodies answer INVALID_REQUEST codes; unknown tokens INVALID_PROCESSOR_TOKEN', async () => {
     const path = '/gateway/processor_token/revoke';
-    expect((await fintechCall(stack, fintech, path, {})).body.error_code).toBe('MISSING_FIELDS');
-    expect((await fintechCall(stack, fintech, path, { processor_token: 'x', reason: 'y' })).body.error_code).toBe('UNKNOWN_FIELDS');
-    expect((await fintechCall(stack, fintech, path, { processor_token: 1 })).body.error_code).toBe('INVALID_FIELD');
-    expect((await fintechCall(stack, fintech, path, { processor_token: 'processor-gw-unknown' })).body.error_code).toBe(
+    expect((await clientCall(stack, fintech, path, {})).body.error_code).toBe('MISSING_FIELDS');
+    expect((await clientCall(stack, fintech, path, { processor_token: 'x', reason: 'y' })).body.error_code).toBe('UNKNOWN_FIELDS');
+    expect((await clientCall(stack, fintech, path, { processor_token: 1 })).body.error_code).toBe('INVALID_FIELD');
+    expect((await clientCall(stack, fintech, path, { processor_token: 'processor-gw-unknown' })).body.error_code).toBe(
       'INVALID_PROCESSOR_TOKEN',
     );
   });

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/lib/logger';
 import { expectPlaidError } from '../support/plaid-spec';
 import { bearer, call, startTestStack, type TestStack } from '../support/stack';
-import { admin, auditRows, type Client, fintechCall, importApi, plaidHeaders, startFintechWorld } from '../tenancy/fixtures';
+import { admin, type Client, clientCall, importToken, plaidHeaders, startWorld } from '../support/tenants';
+import { auditRows } from '../support/audit';
 
 let stack: TestStack;
 let partner: Client;
@@ -23,7 +24,7 @@ const log: Logger = {
 };
 
 beforeAll(async () => {
-  ({ stack, partner, fintech } = await startFintechWorld({
+  ({ stack, partner, fintech } = await startWorld({
     http: true,
     env: { SERVER_HEADERS_TIMEOUT_MS: '1000', SERVER_REQUEST_TIMEOUT_MS: '2000', GATEWAY_PUBLIC_URL: 'https://gateway.example.com' },
     deps: { log },
@@ -66,12 +67,12 @@ function plaidBodyOf(httpText: string) {
 
 describe('NUL characters (Postgres text cannot hold them)', () => {
   it('answer 400 before they reach the database: bodies on every kind of route, path ids and query filters', async () => {
-    const { gatewayToken } = await importApi(stack, fintech, partner.id);
+    const { gatewayToken } = await importToken(stack, { partner, fintech });
     const cases = [
       call(stack.app, 'POST', '/processor/auth/get', { body: { client_id: 'a\u0000', secret: 'b', processor_token: gatewayToken } }),
       call(stack.app, 'POST', '/processor/auth/get', { body: { processor_token: `${gatewayToken}\u0000` }, headers: plaidHeaders(partner) }),
-      fintechCall(stack, fintech, '/gateway/processor_token/import', { processor_token: 'processor-sandbox-\u0000', partner_id: partner.id }),
-      fintechCall(stack, fintech, '/processor/token/permissions/get', { processor_token: gatewayToken, client_id: 'x\u0000' }),
+      clientCall(stack, fintech, '/gateway/processor_token/import', { processor_token: 'processor-sandbox-\u0000', partner_id: partner.id }),
+      clientCall(stack, fintech, '/processor/token/permissions/get', { processor_token: gatewayToken, client_id: 'x\u0000' }),
       admin(stack, 'POST', '/admin/fintechs', { name: 'Evil\u0000Corp' }),
       admin(stack, 'POST', '/admin/fintechs', { ['na\u0000me']: 'x' }),
       call(stack.app, 'GET', '/admin/partners/ptn_%00x', { headers: bearer(stack.adminKey) }),
@@ -88,8 +89,8 @@ describe('NUL characters (Postgres text cannot hold them)', () => {
 
 describe('bounded validation', () => {
   it('a body with 130k invalid array items, or nested 10k deep, is a 400 (not a stack overflow)', async () => {
-    const { gatewayToken } = await importApi(stack, fintech, partner.id);
-    const huge = await fintechCall(stack, fintech, '/processor/token/permissions/set', {
+    const { gatewayToken } = await importToken(stack, { partner, fintech });
+    const huge = await clientCall(stack, fintech, '/processor/token/permissions/set', {
       processor_token: gatewayToken,
       products: Array(130_000).fill('x'),
     });
@@ -106,7 +107,7 @@ describe('bounded validation', () => {
 
 describe('security headers', () => {
   it('every answer is no-store and nosniff: account data, one-time secrets, errors, audit reads', async () => {
-    const { gatewayToken } = await importApi(stack, fintech, partner.id);
+    const { gatewayToken } = await importToken(stack, { partner, fintech });
     const answers = await Promise.all([
       fetch(`${stack.url}/processor/auth/get`, {
         method: 'POST',
@@ -293,9 +294,9 @@ describe('unreadable bodies from authenticated callers are recorded', () => {
 
 describe('failed authentications are throttled', () => {
   it('per client_id: past the limit a failure answers 429 and the trail holds limit + 1 records, not one per attempt; the right keys still work', async () => {
-    const world = await startFintechWorld({ env: { AUTH_FAILURE_LIMIT_PER_CLIENT_ID: '5' } });
+    const world = await startWorld({ env: { AUTH_FAILURE_LIMIT_PER_CLIENT_ID: '5' } });
     try {
-      const { gatewayToken } = await importApi(world.stack, world.fintech, world.partner.id);
+      const { gatewayToken } = await importToken(world.stack, { partner: world.partner, fintech: world.fintech });
       const before = (await auditRows(world.stack)).length;
       const statuses: number[] = [];
       let last;

@@ -14,7 +14,8 @@ import { DatabaseTimeout } from '../../src/db/statement';
 import { createPrometheusMetrics } from '../../src/metrics/prometheus';
 import { bearer, call, startTestStack, type TestStack } from '../support/stack';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
-import { auditRows, type Client, createFintechApi, createPartnerApi, importApi, plaidHeaders } from '../tenancy/fixtures';
+import { auditRows } from '../support/audit';
+import { type Client, createFintech, createPartner, importToken, plaidHeaders } from '../support/tenants';
 
 interface Sample {
   name: string;
@@ -71,8 +72,8 @@ describe('GET /metrics after a flow', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    partner = await createPartnerApi(stack);
-    fintech = await createFintechApi(stack);
+    partner = await createPartner(stack);
+    fintech = await createFintech(stack);
     // One call a day: balance by the partner's limit, sync by the token's.
     const window_seconds = 86_400;
     const patched = await call(stack.app, 'PATCH', `/admin/partners/${partner.id}`, {
@@ -85,8 +86,8 @@ describe('GET /metrics after a flow', () => {
       },
     });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
-    const everything = await importApi(stack, fintech, partner.id);
-    const balanceOnly = await importApi(stack, fintech, partner.id, { products: ['balance'] });
+    const everything = await importToken(stack, { partner, fintech });
+    const balanceOnly = await importToken(stack, { partner, fintech, products: ['balance'] });
 
     for (let i = 0; i < 3; i++) {
       const ok = await partnerCall(stack, partner, '/processor/auth/get', { processor_token: everything.gatewayToken });
@@ -246,10 +247,10 @@ describe('webhook deliveries', () => {
   });
 
   it('counts each delivery attempt by outcome, and the upstream webhook registration', async () => {
-    const partner = await createPartnerApi(stack);
-    const fintech = await createFintechApi(stack);
+    const partner = await createPartner(stack);
+    const fintech = await createFintech(stack);
     // The import registers the token's webhook with Plaid, whose acknowledgement is delivered to the fintech.
-    await importApi(stack, fintech, partner.id, { webhook: `${hooks.url}/hooks` });
+    await importToken(stack, { partner, fintech, webhook: `${hooks.url}/hooks` });
     await stack.emulator.app.emulator.flushWebhooks();
     await hooks.waitFor(1);
     await expect

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plaidSpecErrors } from '../support/plaid-spec';
 import { bearer, call, type TestStack } from '../support/stack';
-import { type Client, importApi, plaidHeaders, startFintechWorld } from '../tenancy/fixtures';
+import { type Client, importToken, plaidHeaders, startWorld } from '../support/tenants';
 
 let stack: TestStack;
 let partner: Client;
@@ -22,8 +22,8 @@ const RUNS_PER_ROUTE = Number(process.env.PROPERTY_RUNS_PER_ROUTE ?? 100);
 let casesRun = 0;
 
 beforeAll(async () => {
-  ({ stack, partner, fintech } = await startFintechWorld());
-  ({ gatewayToken } = await importApi(stack, fintech, partner.id));
+  ({ stack, partner, fintech } = await startWorld());
+  ({ gatewayToken } = await importToken(stack, { partner, fintech }));
   const doc = (await call(stack.app, 'GET', '/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
   routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
     Object.keys(methods)

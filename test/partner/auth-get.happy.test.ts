@@ -1,21 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectValidPlaid } from '../support/plaid-spec';
-import { startTestStack, type TestStack } from '../support/stack';
-import { auditRecordFor, createFintech, createPartner, importToken, partnerSdk, post, keys, type PartnerFixture, type TokenFixture } from './fixtures';
+import { type TestStack } from '../support/stack';
+import { auditRecordFor } from '../support/audit';
+import { plaidHeaders, type Partner, type Token, startWorldWithToken } from '../support/tenants';
+import { plaidSdk } from '../support/sdk';
+import { httpPost } from '../support/http';
 
 let stack: TestStack;
-let partner: PartnerFixture;
-let token: TokenFixture;
+let partner: Partner;
+let token: Token;
 beforeAll(async () => {
-  stack = await startTestStack({ http: true });
-  partner = await createPartner(stack);
-  token = await importToken(stack, { partner, fintech: await createFintech(stack) });
+  ({ stack, partner, token } = await startWorldWithToken({ http: true }));
 });
 afterAll(async () => stack?.close());
 
 describe('/processor/auth/get through the gateway', () => {
   it("answers Plaid's auth body (valid against Plaid's spec) with the gateway's request_id", async () => {
-    const res = await partnerSdk(stack, partner).processorAuthGet({ processor_token: token.gatewayToken });
+    const res = await plaidSdk(stack.url, partner).processorAuthGet({ processor_token: token.gatewayToken });
     expect(res.status).toBe(200);
     expectValidPlaid('ProcessorAuthGetResponse', res.data);
     expect(res.data.account.subtype).toBe('checking');
@@ -29,7 +30,7 @@ describe('/processor/auth/get through the gateway', () => {
     expect(record).toMatchObject({
       action: 'partner.call',
       actorType: 'partner',
-      partnerId: partner.partnerId,
+      partnerId: partner.id,
       tokenId: token.tokenId,
       product: 'auth',
       decision: 'allow',
@@ -43,7 +44,7 @@ describe('/processor/auth/get through the gateway', () => {
   });
 
   it('accepts the gateway keys in the body and does not send them upstream', async () => {
-    const res = await post(stack, '/processor/auth/get', {
+    const res = await httpPost(stack, '/processor/auth/get', {
       client_id: partner.clientId,
       secret: partner.secret,
       processor_token: token.gatewayToken,
@@ -53,7 +54,7 @@ describe('/processor/auth/get through the gateway', () => {
   });
 
   it('gives the same answer to header keys', async () => {
-    const res = await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, keys(partner));
+    const res = await httpPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, plaidHeaders(partner));
     expect(res.status).toBe(200);
   });
 });

@@ -19,10 +19,12 @@ import { verifyChain } from '../../src/audit/verify';
 import { openPostgres } from '../../src/db/postgres';
 import { base64url, randomBytes } from '../../src/lib/ids';
 import { scratchPostgres, type TestDatabase } from '../support/db';
-import { json, partnerWithToken, startGatewayProcess, until } from '../support/gateway-process';
+import { json, startGatewayProcess, until } from '../support/gateway-process';
 import { expectPlaidError } from '../support/plaid-spec';
-import { bearer, call, startTestStack, type TestStack } from '../support/stack';
-import { auditRecordFor, createFintech, createPartner, importToken, keys, post, type FintechFixture, type PartnerFixture, type TokenFixture } from './fixtures';
+import { bearer, call, type TestStack } from '../support/stack';
+import { auditRecordFor } from '../support/audit';
+import { createFintech, createPartner, gatewayAt, importToken, plaidHeaders, type Partner, type Token, startWorldWithToken } from '../support/tenants';
+import { httpPost } from '../support/http';
 
 const TIMEOUT_MS = 300;
 
@@ -30,18 +32,14 @@ let scratch: Awaited<ReturnType<typeof scratchPostgres>>;
 let db: TestDatabase;
 let stack: TestStack;
 let other: postgres.Sql;
-let partner: PartnerFixture;
-let fintech: FintechFixture;
-let token: TokenFixture;
+let partner: Partner;
+let token: Token;
 
 beforeAll(async () => {
   scratch = await scratchPostgres('gw_bw');
   db = { ...openPostgres(scratch.url, { max: 10 }), url: scratch.url };
-  stack = await startTestStack({ db, http: true, env: { DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) } });
+  ({ stack, partner, token } = await startWorldWithToken({ db, http: true, env: { DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) } }));
   other = postgres(scratch.url, { max: 1, onnotice: () => {} });
-  partner = await createPartner(stack);
-  fintech = await createFintech(stack);
-  token = await importToken(stack, { partner, fintech });
 });
 
 afterAll(async () => {
@@ -51,7 +49,7 @@ afterAll(async () => {
   await scratch?.drop();
 });
 
-const authGet = () => post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, keys(partner));
+const authGet = () => httpPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, plaidHeaders(partner));
 
 /** Runs `body` while another session holds a lock taken by `lock` (released after). */
 async function whileLocked<T>(lock: (sql: postgres.ReservedSql) => Promise<unknown>, body: () => Promise<T>): Promise<T> {
@@ -117,7 +115,7 @@ describe('bounded waits', () => {
     expect(await foldStaleIntents(stack.deps.db, stack.deps.audit, { graceMs: 0 })).toBe(1);
     expect(await auditRecordFor(stack, res.body.request_id)).toMatchObject({
       action: 'partner.call',
-      partnerId: partner.partnerId,
+      partnerId: partner.id,
       tokenId: token.tokenId,
       decision: 'error',
       reason: OUTCOME_UNKNOWN,
@@ -149,12 +147,14 @@ describe('a gateway killed between Plaid’s answer and the audit commit', () =>
     await until('the gateway', async () => ((await fetch(`${gateway}/ready`)).ok ? true : undefined));
 
     const admin = bearer(adminKey);
-    const world = await partnerWithToken(gateway, emulatorPort, adminKey);
+    const target = gatewayAt(gateway, adminKey, `http://127.0.0.1:${emulatorPort}`);
+    const processPartner = await createPartner(target);
+    const processToken = await importToken(target, { partner: processPartner, fintech: await createFintech(target) });
 
     const session = await other.reserve();
     try {
       await session`select pg_advisory_lock(${AUDIT_CHAIN_LOCK})`;
-      const pending = json(`${gateway}/processor/auth/get`, { processor_token: world.gatewayToken }, world.partnerKeys).catch(
+      const pending = json(`${gateway}/processor/auth/get`, { processor_token: processToken.gatewayToken }, plaidHeaders(processPartner)).catch(
         (err: unknown) => err,
       );
       // The intent is committed before the call goes upstream; the audit append then waits on the lock.
@@ -185,12 +185,12 @@ describe('a gateway killed between Plaid’s answer and the audit commit', () =>
       child = startGateway(port, emulatorPort, { AUDIT_INTENT_GRACE_MS: '500', AUDIT_INTENT_SWEEP_MS: '300' });
       await until('the gateway to restart', async () => ((await fetch(`${gateway}/ready`)).ok ? true : undefined));
       const events = await until('the folded record', async () => {
-        const res = await json(`${gateway}/audit/events?partner_id=${world.partnerId}&endpoint=/processor/auth/get`, undefined, admin);
+        const res = await json(`${gateway}/audit/events?partner_id=${processPartner.id}&endpoint=/processor/auth/get`, undefined, admin);
         const found = (res.body.events as Array<Record<string, unknown>>).filter((e) => e.reason === OUTCOME_UNKNOWN);
         return found.length > 0 ? found : undefined;
       });
       expect(events).toHaveLength(1);
-      expect(events[0]).toMatchObject({ action: 'partner.call', decision: 'error', http_status: 0, partner_id: world.partnerId });
+      expect(events[0]).toMatchObject({ action: 'partner.call', decision: 'error', http_status: 0, partner_id: processPartner.id });
       const verified = await json(`${gateway}/audit/verify`, undefined, admin);
       expect(verified.body).toMatchObject({ ok: true });
       expect((await other`select count(*)::int as n from audit_intents`)[0]!.n).toBe(0);

@@ -12,7 +12,8 @@ import { verifyChain } from '../../src/audit/verify';
 import { openPostgres } from '../../src/db/postgres';
 import { base64url, randomBytes } from '../../src/lib/ids';
 import { scratchPostgres } from '../support/db';
-import { json, partnerWithToken, startGatewayProcess, until } from '../support/gateway-process';
+import { json, startGatewayProcess, until } from '../support/gateway-process';
+import { createFintech, createPartner, gatewayAt, importToken, plaidHeaders } from '../support/tenants';
 
 let scratch: Awaited<ReturnType<typeof scratchPostgres>>;
 let sql: postgres.Sql;
@@ -41,7 +42,9 @@ describe('SIGKILL under load', () => {
     child = start();
     await until('the gateway', async () => ((await fetch(`${gateway}/ready`)).ok ? true : undefined));
     const generous = { '/processor/auth/get': { limit: 100_000, window_seconds: 60 } };
-    const world = await partnerWithToken(gateway, emulatorPort, adminKey, { rate_limits: { partner: generous, token: generous } });
+    const target = gatewayAt(gateway, adminKey, `http://127.0.0.1:${emulatorPort}`);
+    const partner = await createPartner(target, { rate_limits: { partner: generous, token: generous } });
+    const token = await importToken(target, { partner, fintech: await createFintech(target) });
 
     // Eight clients call in a loop; the process is killed while they do.
     const oks: string[] = [];
@@ -50,7 +53,7 @@ describe('SIGKILL under load', () => {
     const clients = Array.from({ length: 8 }, async () => {
       while (running) {
         try {
-          const res = await json(`${gateway}/processor/auth/get`, { processor_token: world.gatewayToken }, world.partnerKeys);
+          const res = await json(`${gateway}/processor/auth/get`, { processor_token: token.gatewayToken }, plaidHeaders(partner));
           if (res.status === 200) oks.push(res.body.request_id as string);
         } catch {
           failures++;

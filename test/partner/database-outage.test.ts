@@ -19,8 +19,9 @@ import { scratchPostgres, type TestDatabase } from '../support/db';
 import { serverUrl } from '../support/pg-url';
 import { startOutageProxy, type OutageProxy } from '../support/outage-proxy';
 import { expectPlaidError } from '../support/plaid-spec';
-import { startTestStack, type TestStack } from '../support/stack';
-import { createFintech, createPartner, importToken, keys, post, type PartnerFixture, type TokenFixture } from './fixtures';
+import { type TestStack } from '../support/stack';
+import { plaidHeaders, type Partner, type Token, startWorldWithToken } from '../support/tenants';
+import { httpPost } from '../support/http';
 
 const TIMEOUT_MS = 2_000;
 
@@ -28,19 +29,21 @@ let scratch: Awaited<ReturnType<typeof scratchPostgres>>;
 let proxy: OutageProxy;
 let db: TestDatabase;
 let stack: TestStack;
-let partner: PartnerFixture;
-let token: TokenFixture;
+let partner: Partner;
+let token: Token;
 
 beforeAll(async () => {
   scratch = await scratchPostgres('gw_outage');
   proxy = await startOutageProxy(scratch.url);
   db = { ...openPostgres(proxy.url, { max: 10 }), url: proxy.url };
-  stack = await startTestStack({ db, http: true, env: { DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) } });
   // Limits high enough that the load below is never rate limited: this test is about the database.
   const generous = { '/processor/auth/get': { limit: 100_000, window_seconds: 60 } };
-  partner = await createPartner(stack, { rateLimits: { partner: generous, token: generous } });
-  const fintech = await createFintech(stack);
-  token = await importToken(stack, { partner, fintech });
+  ({ stack, partner, token } = await startWorldWithToken({
+    db,
+    http: true,
+    env: { DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) },
+    partner: { rate_limits: { partner: generous, token: generous } },
+  }));
 });
 afterAll(async () => {
   await stack?.close();
@@ -58,7 +61,7 @@ interface Outcome {
 
 async function authGet(): Promise<Outcome> {
   const started = Date.now();
-  const res = await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, keys(partner));
+  const res = await httpPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, plaidHeaders(partner));
   return { status: res.status, requestId: res.body.request_id, ms: Date.now() - started, body: res.body };
 }
 

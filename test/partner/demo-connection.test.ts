@@ -6,10 +6,10 @@
  * against a gateway and emulator served in this process on ports that are not
  * the defaults.
  */
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoFailure, resolveDemoTargets, runDemo } from '../../scripts/demo';
+import { runTsx } from '../support/scripts';
 import { startTestStack, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
 
 let stack: TestStack;
@@ -33,20 +33,7 @@ function closedPort(): Promise<number> {
 const portOf = (url: string) => new URL(url).port;
 
 /** `npm run demo` (tsx scripts/demo.ts) with exactly these variables. */
-function runDemoScript(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
-      cwd: process.cwd(),
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runDemoScript = (env: Record<string, string>) => runTsx('scripts/demo.ts', [], env);
 
 describe('resolveDemoTargets', () => {
   it('defaults to npm start\'s defaults: the gateway on 8787, the emulator on 8788, on loopback', () => {

@@ -5,19 +5,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectValidPlaid } from '../support/plaid-spec';
-import { startTestStack, type TestStack } from '../support/stack';
-import { auditRecordFor, createFintech, createPartner, importToken, partnerSdk, type PartnerFixture, type TokenFixture } from './fixtures';
+import { type TestStack } from '../support/stack';
+import { auditRecordFor } from '../support/audit';
+import { type Partner, type Token, startWorldWithToken } from '../support/tenants';
+import { plaidSdk } from '../support/sdk';
 import type { PlaidApi } from 'plaid';
 
 let stack: TestStack;
-let partner: PartnerFixture;
-let token: TokenFixture;
+let partner: Partner;
+let token: Token;
 let sdk: PlaidApi;
 beforeAll(async () => {
-  stack = await startTestStack({ http: true });
-  partner = await createPartner(stack);
-  token = await importToken(stack, { partner, fintech: await createFintech(stack) });
-  sdk = partnerSdk(stack, partner);
+  ({ stack, partner, token } = await startWorldWithToken({ http: true }));
+  sdk = plaidSdk(stack.url, partner);
 });
 afterAll(async () => stack?.close());
 

@@ -22,28 +22,16 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { queryRows } from '../../src/db/database';
 import { usingPostgres } from '../support/db';
 import { startTestStack, startTwoInstances, type TestStack } from '../support/stack';
-import { admin } from '../tenancy/fixtures';
-import {
-  ALL_PARTNER_PRODUCTS,
-  createFintech,
-  createPartner,
-  disablePartner,
-  expectSdkError,
-  importToken,
-  partnerSdk,
-  revokeToken,
-  setTokenProducts,
-  type FintechFixture,
-  type PartnerFixture,
-  type TokenFixture,
-} from './fixtures';
+import { admin, createFintech, createPartner, disablePartner, importToken, revokeToken, setTokenProducts, type Fintech, type Partner, type Token } from '../support/tenants';
+import { DEFAULT_PARTNER_PRODUCTS } from '../../src/tenancy/schemas';
+import { expectSdkError, plaidSdk } from '../support/sdk';
 
 const ON = usingPostgres() ? 'Postgres, one pool per instance' : 'PGlite, one shared in-process handle';
 
 let a: TestStack;
 let b: TestStack;
 let instances: Awaited<ReturnType<typeof startTwoInstances>>;
-let fintech: FintechFixture;
+let fintech: Fintech;
 
 beforeAll(async () => {
   // Instance B is built from its own evaluation of the gateway's modules (as a
@@ -64,8 +52,8 @@ type Product = 'auth' | 'balance';
 type Keys = { clientId: string; secret: string };
 
 /** A successful partner call through the SDK over HTTP on `stack`. */
-async function expectServed(stack: TestStack, keys: Keys, token: TokenFixture, product: Product): Promise<void> {
-  const sdk = partnerSdk(stack, keys);
+async function expectServed(stack: TestStack, keys: Keys, token: Token, product: Product): Promise<void> {
+  const sdk = plaidSdk(stack.url, keys);
   const res =
     product === 'auth'
       ? await sdk.processorAuthGet({ processor_token: token.gatewayToken })
@@ -79,11 +67,11 @@ async function expectServed(stack: TestStack, keys: Keys, token: TokenFixture, p
 async function expectRefused(
   stack: TestStack,
   keys: Keys,
-  token: TokenFixture,
+  token: Token,
   product: Product,
   expected: { status: number; error_type: string; error_code: string },
 ): Promise<void> {
-  const sdk = partnerSdk(stack, keys);
+  const sdk = plaidSdk(stack.url, keys);
   await expectSdkError(
     product === 'auth'
       ? sdk.processorAuthGet({ processor_token: token.gatewayToken })
@@ -101,7 +89,7 @@ const INVALID_PRODUCT = { status: 400, error_type: 'INVALID_INPUT', error_code: 
  * caches hold the state from just before the change). Per-token balance limit
  * is 5/min: each case stays well under it.
  */
-async function warm(changer: TestStack, caller: TestStack, keys: Keys, token: TokenFixture): Promise<void> {
+async function warm(changer: TestStack, caller: TestStack, keys: Keys, token: Token): Promise<void> {
   for (const stack of [changer, caller]) {
     await expectServed(stack, keys, token, 'auth');
     await expectServed(stack, keys, token, 'balance');
@@ -110,7 +98,7 @@ async function warm(changer: TestStack, caller: TestStack, keys: Keys, token: To
 }
 
 /** A fresh partner (every product) with one fresh token imported by the shared fintech. */
-async function freshWorld(through: TestStack): Promise<{ partner: PartnerFixture; token: TokenFixture }> {
+async function freshWorld(through: TestStack): Promise<{ partner: Partner; token: Token }> {
   const partner = await createPartner(through);
   const token = await importToken(through, { partner, fintech });
   return { partner, token };
@@ -174,7 +162,7 @@ describe.each([
     await expectRefused(caller(), partner, token, 'balance', INVALID_API_KEYS);
     await expectRefused(changer(), partner, token, 'auth', INVALID_API_KEYS);
 
-    const enabled = await admin(changer(), 'PATCH', `/admin/partners/${partner.partnerId}`, { disabled: false });
+    const enabled = await admin(changer(), 'PATCH', `/admin/partners/${partner.id}`, { disabled: false });
     expect(enabled.status, JSON.stringify(enabled.body)).toBe(200);
     expect(enabled.body.disabled).toBe(false);
 
@@ -200,15 +188,15 @@ describe.each([
     const { partner, token } = await freshWorld(changer());
     await warm(changer(), caller(), partner, token);
 
-    const withoutAuth = ALL_PARTNER_PRODUCTS.filter((p) => p !== 'auth');
-    const narrowed = await admin(changer(), 'PATCH', `/admin/partners/${partner.partnerId}`, { products: withoutAuth });
+    const withoutAuth = DEFAULT_PARTNER_PRODUCTS.filter((p) => p !== 'auth');
+    const narrowed = await admin(changer(), 'PATCH', `/admin/partners/${partner.id}`, { products: withoutAuth });
     expect(narrowed.status, JSON.stringify(narrowed.body)).toBe(200);
     expect(narrowed.body.products).not.toContain('auth');
 
     await expectRefused(caller(), partner, token, 'auth', INVALID_PRODUCT);
     await expectServed(caller(), partner, token, 'balance');
 
-    const restored = await admin(changer(), 'PATCH', `/admin/partners/${partner.partnerId}`, { products: ALL_PARTNER_PRODUCTS });
+    const restored = await admin(changer(), 'PATCH', `/admin/partners/${partner.id}`, { products: DEFAULT_PARTNER_PRODUCTS });
     expect(restored.status, JSON.stringify(restored.body)).toBe(200);
 
     await expectServed(caller(), partner, token, 'auth');
@@ -218,7 +206,7 @@ describe.each([
     const { partner, token } = await freshWorld(changer());
     await warm(changer(), caller(), partner, token);
 
-    const rotated = await admin(changer(), 'POST', `/admin/partners/${partner.partnerId}/rotate_secret`, {});
+    const rotated = await admin(changer(), 'POST', `/admin/partners/${partner.id}/rotate_secret`, {});
     expect(rotated.status, JSON.stringify(rotated.body)).toBe(200);
     expect(rotated.body.client_id).toBe(partner.clientId);
     const fresh: Keys = { clientId: partner.clientId, secret: rotated.body.secret };

@@ -5,41 +5,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newGatewayToken } from '../../src/tenancy/tokens';
 import { expectPlaidError } from '../support/plaid-spec';
-import { OTHER_PLAID_CLIENT, startTestStack, type TestStack } from '../support/stack';
-import {
-  auditRecordFor,
-  createFintech,
-  createPartner,
-  disablePartner,
-  emulatorPost,
-  expectSdkError,
-  importToken,
-  keys,
-  mintRawToken,
-  partnerSdk,
-  post,
-  revokeToken,
-  setTokenProducts,
-  type FintechFixture,
-  type PartnerFixture,
-  type TokenFixture,
-} from './fixtures';
+import { OTHER_PLAID_CLIENT, type TestStack } from '../support/stack';
+import { auditRecordFor } from '../support/audit';
+import { createPartner, disablePartner, importToken, plaidHeaders, mintRawToken, revokeToken, setTokenProducts, type Fintech, type Partner, type Token, startWorldWithToken } from '../support/tenants';
+import { emulatorPost, httpPost } from '../support/http';
+import { expectSdkError, plaidSdk } from '../support/sdk';
 
 let stack: TestStack;
-let partner: PartnerFixture;
-let fintech: FintechFixture;
-let token: TokenFixture;
+let partner: Partner;
+let fintech: Fintech;
+let token: Token;
 
 beforeAll(async () => {
-  stack = await startTestStack({ http: true });
-  partner = await createPartner(stack);
-  fintech = await createFintech(stack);
-  token = await importToken(stack, { partner, fintech });
+  ({ stack, partner, fintech, token } = await startWorldWithToken({ http: true }));
 });
 afterAll(async () => stack?.close());
 
 const authGet = (processorToken: string, who: { clientId: string; secret: string } = partner) =>
-  post(stack, '/processor/auth/get', { processor_token: processorToken }, keys(who));
+  httpPost(stack, '/processor/auth/get', { processor_token: processorToken }, plaidHeaders(who));
 
 describe('tokens the partner may not use answer INVALID_PROCESSOR_TOKEN, whatever the reason', () => {
   it('refuses unknown, malformed, raw Plaid, revoked and other partners\u2019 tokens with one identical error', async () => {
@@ -75,7 +58,7 @@ describe('tokens the partner may not use answer INVALID_PROCESSOR_TOKEN, whateve
       const record = await auditRecordFor(stack, request_id);
       expect(record, name).toMatchObject({
         action: 'partner.call',
-        partnerId: partner.partnerId,
+        partnerId: partner.id,
         decision: 'deny',
         reason: reasons[name],
         product: 'auth',
@@ -92,7 +75,7 @@ describe('tokens the partner may not use answer INVALID_PROCESSOR_TOKEN, whateve
   });
 
   it('refuses through the official SDK the same way', async () => {
-    await expectSdkError(partnerSdk(stack, partner).processorBalanceGet({ processor_token: newGatewayToken() }), {
+    await expectSdkError(plaidSdk(stack.url, partner).processorBalanceGet({ processor_token: newGatewayToken() }), {
       status: 400,
       error_type: 'INVALID_INPUT',
       error_code: 'INVALID_PROCESSOR_TOKEN',
@@ -103,7 +86,7 @@ describe('tokens the partner may not use answer INVALID_PROCESSOR_TOKEN, whateve
 describe('products outside the permission set or the partner cap answer INVALID_PRODUCT', () => {
   it('refuses a product missing from the token permission set, allows the listed ones', async () => {
     const narrowed = await importToken(stack, { partner, fintech, products: ['auth'] });
-    const sdk = partnerSdk(stack, partner);
+    const sdk = plaidSdk(stack.url, partner);
     expect((await sdk.processorAuthGet({ processor_token: narrowed.gatewayToken })).status).toBe(200);
     const { body } = await expectSdkError(sdk.processorBalanceGet({ processor_token: narrowed.gatewayToken }), {
       status: 400,
@@ -125,7 +108,7 @@ describe('products outside the permission set or the partner cap answer INVALID_
     const capped = await createPartner(stack, { products: ['auth', 'transactions'] });
     const capToken = await importToken(stack, { partner: capped, fintech });
     const { body } = await expectSdkError(
-      partnerSdk(stack, capped).processorSignalEvaluate({ processor_token: capToken.gatewayToken, client_transaction_id: 't1', amount: 10 }),
+      plaidSdk(stack.url, capped).processorSignalEvaluate({ processor_token: capToken.gatewayToken, client_transaction_id: 't1', amount: 10 }),
       { status: 400, error_type: 'INVALID_INPUT', error_code: 'INVALID_PRODUCT' },
     );
     const record = await auditRecordFor(stack, body.request_id);
@@ -134,7 +117,7 @@ describe('products outside the permission set or the partner cap answer INVALID_
 
   it('lets identity_match in a permission set grant /processor/identity/match (and nothing else)', async () => {
     const matchOnly = await importToken(stack, { partner, fintech, products: ['identity_match'] });
-    const sdk = partnerSdk(stack, partner);
+    const sdk = plaidSdk(stack.url, partner);
     const { data } = await sdk.processorIdentityMatch({ processor_token: matchOnly.gatewayToken, user: { legal_name: 'Alberta Charleson' } });
     expect(data.account.account_id).toBeTruthy();
     await expectSdkError(sdk.processorAuthGet({ processor_token: matchOnly.gatewayToken }), { status: 400, error_code: 'INVALID_PRODUCT' });
@@ -143,7 +126,7 @@ describe('products outside the permission set or the partner cap answer INVALID_
 
 describe('authentication', () => {
   it('refuses missing keys, a wrong secret, a fintech\u2019s keys and a disabled partner', async () => {
-    const noKeys = await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken });
+    const noKeys = await httpPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken });
     expect(noKeys.status).toBe(400);
     expectPlaidError(noKeys.body, { error_type: 'INVALID_REQUEST', error_code: 'MISSING_FIELDS' });
 
@@ -182,7 +165,7 @@ describe('malformed bodies get INVALID_REQUEST and never go upstream', () => {
   ];
 
   it.each(cases)('%s', async (_name, path, body, code) => {
-    const res = await post(stack, path, body, keys(partner));
+    const res = await httpPost(stack, path, body, plaidHeaders(partner));
     expect(res.status).toBe(400);
     expectPlaidError(res.body, { error_type: 'INVALID_REQUEST', error_code: code });
     expect(res.headers.get('ratelimit')).toBeNull();
@@ -193,13 +176,13 @@ describe('malformed bodies get INVALID_REQUEST and never go upstream', () => {
   });
 
   it('answers 413 INVALID_BODY to a body over the size limit', async () => {
-    const res = await post(stack, '/processor/auth/get', { processor_token: 'x'.repeat(1024 * 1024 + 10) }, keys(partner));
+    const res = await httpPost(stack, '/processor/auth/get', { processor_token: 'x'.repeat(1024 * 1024 + 10) }, plaidHeaders(partner));
     expect(res.status).toBe(413);
     expectPlaidError(res.body, { error_code: 'INVALID_BODY' });
   });
 
   it('records unknown field names in the audit record, not their values', async () => {
-    const res = await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken, extra_field: 'VALUE-123' }, keys(partner));
+    const res = await httpPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken, extra_field: 'VALUE-123' }, plaidHeaders(partner));
     expect(res.body.error_code).toBe('UNKNOWN_FIELDS');
     const record = await auditRecordFor(stack, res.body.request_id);
     expect(record).toMatchObject({ action: 'partner.call', product: 'auth', reason: 'UNKNOWN_FIELDS' });
@@ -212,7 +195,7 @@ describe("Plaid's errors pass through with the gateway's request_id", () => {
   it('ITEM_LOGIN_REQUIRED after the Item needs a new login', async () => {
     const broken = await importToken(stack, { partner, fintech });
     expect((await emulatorPost(stack, '/sandbox/processor_token/reset_login', { processor_token: broken.rawToken })).status).toBe(200);
-    const { body, headers } = await expectSdkError(partnerSdk(stack, partner).processorAuthGet({ processor_token: broken.gatewayToken }), {
+    const { body, headers } = await expectSdkError(plaidSdk(stack.url, partner).processorAuthGet({ processor_token: broken.gatewayToken }), {
       status: 400,
       error_type: 'ITEM_ERROR',
       error_code: 'ITEM_LOGIN_REQUIRED',
@@ -226,7 +209,7 @@ describe("Plaid's errors pass through with the gateway's request_id", () => {
 
   it("INVALID_PROCESSOR_TOKEN from Plaid when the partner's Plaid keys do not own the raw token", async () => {
     const foreign = await importToken(stack, { partner, fintech, rawToken: await mintRawToken(stack, { plaid: OTHER_PLAID_CLIENT }) });
-    const { body } = await expectSdkError(partnerSdk(stack, partner).processorAuthGet({ processor_token: foreign.gatewayToken }), {
+    const { body } = await expectSdkError(plaidSdk(stack.url, partner).processorAuthGet({ processor_token: foreign.gatewayToken }), {
       status: 400,
       error_code: 'INVALID_PROCESSOR_TOKEN',
     });
@@ -244,11 +227,11 @@ describe("Plaid's errors pass through with the gateway's request_id", () => {
 });
 
 describe('gateway rate limits', () => {
-  let limited: PartnerFixture;
-  let limitedToken: TokenFixture;
+  let limited: Partner;
+  let limitedToken: Token;
   beforeAll(async () => {
     limited = await createPartner(stack, {
-      rateLimits: {
+      rate_limits: {
         token: { '/processor/auth/get': { limit: 3, window_seconds: 60 } },
         partner: { '/processor/signal/evaluate': { limit: 1, window_seconds: 60 } },
       },
@@ -268,7 +251,7 @@ describe('gateway rate limits', () => {
       /* spend the token's 3 calls */
     }
     const { body, headers } = await expectSdkError(
-      partnerSdk(stack, limited).processorAuthGet({ processor_token: limitedToken.gatewayToken }),
+      plaidSdk(stack.url, limited).processorAuthGet({ processor_token: limitedToken.gatewayToken }),
       { status: 429, error_type: 'RATE_LIMIT_EXCEEDED', error_code: 'AUTH_LIMIT' },
     );
     expect(Number(headers['retry-after'])).toBeGreaterThan(0);
@@ -280,7 +263,7 @@ describe('gateway rate limits', () => {
 
   it('uses RATE_LIMIT where Plaid names no code, and records a partner-scope refusal', async () => {
     const evaluate = () =>
-      post(stack, '/processor/signal/evaluate', { processor_token: limitedToken.gatewayToken, client_transaction_id: 't', amount: 1 }, keys(limited));
+      httpPost(stack, '/processor/signal/evaluate', { processor_token: limitedToken.gatewayToken, client_transaction_id: 't', amount: 1 }, plaidHeaders(limited));
     expect((await evaluate()).status).toBe(200);
     const res = await evaluate();
     expect(res.status).toBe(429);

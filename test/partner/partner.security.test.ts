@@ -7,20 +7,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/db/schema';
 import { expectPlaidError } from '../support/plaid-spec';
-import { TEST_PLAID_CLIENT, startTestStack, type TestStack } from '../support/stack';
+import { TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
 import { type BadUpstream, OK_AUTH_BODY, startBadUpstream } from '../upstream/bad-upstream';
-import {
-  createFintech,
-  createPartner,
-  emulatorPost,
-  importToken,
-  keys,
-  partnerSdk,
-  post,
-  type FintechFixture,
-  type PartnerFixture,
-  type TokenFixture,
-} from './fixtures';
+import { plaidHeaders, type Fintech, type Partner, type Token, startWorldWithToken } from '../support/tenants';
+import { emulatorPost, httpPost } from '../support/http';
+import { plaidSdk } from '../support/sdk';
 
 const RAW = 'processor-sandbox-11111111-2222-4333-8444-555555555555';
 const PLAID = { clientId: 'partner_plaid_id_x', secret: 'partner_plaid_SECRET_do_not_leak_42' };
@@ -33,25 +24,25 @@ function expectClean(text: string, extra: string[] = []) {
 describe('against a recording upstream', () => {
   let bad: BadUpstream;
   let stack: TestStack;
-  let partner: PartnerFixture;
-  let token: TokenFixture;
+  let partner: Partner;
+  let token: Token;
   beforeAll(async () => {
     bad = await startBadUpstream();
-    stack = await startTestStack({ http: true, env: { PLAID_BASE_URL: bad.url, UPSTREAM_TIMEOUT_MS: '300' } });
-    partner = await createPartner(stack, { plaid: PLAID });
-    token = await importToken(stack, { partner, fintech: await createFintech(stack), rawToken: RAW });
+    ({ stack, partner, token } = await startWorldWithToken({
+      http: true,
+      env: { PLAID_BASE_URL: bad.url, UPSTREAM_TIMEOUT_MS: '300' },
+      partner: { plaid: PLAID },
+      rawToken: RAW,
+    }));
   });
   afterAll(async () => {
     await stack?.close();
     await bad?.close();
   });
-  beforeEach(() => {
-    bad.reset();
-    bad.behaviour = 'ok';
-  });
+  beforeEach(() => bad.reset());
 
   it("sends the raw token and the partner's Plaid keys upstream, never the gateway token or keys", async () => {
-    const res = await post(stack, '/processor/auth/get', {
+    const res = await httpPost(stack, '/processor/auth/get', {
       client_id: partner.clientId,
       secret: partner.secret,
       processor_token: token.gatewayToken,
@@ -79,7 +70,7 @@ describe('against a recording upstream', () => {
         user: { name: { given_name: 'A', family_name: 'B' }, email_address: 'a@example.com' },
         device: { ip_address: '203.0.113.9' },
       };
-      const res = await post(stack, '/processor/signal/evaluate', body, keys(partner));
+      const res = await httpPost(stack, '/processor/signal/evaluate', body, plaidHeaders(partner));
       expect(res.status).toBe(200);
       expect(bad.requests[0]!.body).toEqual({ ...body, processor_token: RAW });
     } finally {
@@ -88,18 +79,18 @@ describe('against a recording upstream', () => {
   });
 
   it("replaces Plaid's request_id with the gateway's, in success and error bodies", async () => {
-    const ok = await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, keys(partner));
+    const ok = await httpPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, plaidHeaders(partner));
     expect(ok.body.request_id).toBe(ok.headers.get('x-request-id'));
     expect(ok.text).not.toContain('UPSTREAMreq0001');
     bad.behaviour = 'plaid-400';
-    const err = await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, keys(partner));
+    const err = await httpPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, plaidHeaders(partner));
     expect(err.body.request_id).toBe(err.headers.get('x-request-id'));
     expect(err.text).not.toContain('UPSTREAMerr0001');
   });
 
   it('never returns the raw token or the Plaid secret, even when the upstream echoes them', async () => {
     bad.behaviour = 'echo-secrets';
-    const res = await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, keys(partner));
+    const res = await httpPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, plaidHeaders(partner));
     expect(res.status).toBe(400);
     expectPlaidError(res.body, { error_code: 'INVALID_FIELD' });
     expect(res.body.error_message).toContain('[redacted]');
@@ -110,21 +101,21 @@ describe('against a recording upstream', () => {
   it('never answers the raw token or Plaid secret on any failure path', async () => {
     for (const behaviour of ['ok', 'hang', 'reset', 'html-500', 'text-200', 'plaid-503', 'plaid-429'] as const) {
       bad.behaviour = behaviour;
-      const res = await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, keys(partner));
+      const res = await httpPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, plaidHeaders(partner));
       expectClean(res.text);
       expectClean(JSON.stringify([...res.headers]));
     }
   });
 
   it('never writes tokens, keys or request values into the audit trail', async () => {
-    await post(
+    await httpPost(
       stack,
       '/processor/identity/match',
       { processor_token: token.gatewayToken, user: { legal_name: 'Zed Secretname', email_address: 'zed@example.org' } },
-      keys(partner),
+      plaidHeaders(partner),
     );
     bad.behaviour = 'echo-secrets';
-    await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, keys(partner));
+    await httpPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, plaidHeaders(partner));
     const rows = await stack.deps.db.select().from(auditEvents);
     expect(rows.length).toBeGreaterThan(0);
     const dump = JSON.stringify(rows);
@@ -134,19 +125,16 @@ describe('against a recording upstream', () => {
 
 describe('against the emulator', () => {
   let stack: TestStack;
-  let partner: PartnerFixture;
-  let fintech: FintechFixture;
-  let token: TokenFixture;
+  let partner: Partner;
+  let fintech: Fintech;
+  let token: Token;
   beforeAll(async () => {
-    stack = await startTestStack({ http: true });
-    partner = await createPartner(stack);
-    fintech = await createFintech(stack);
-    token = await importToken(stack, { partner, fintech });
+    ({ stack, partner, fintech, token } = await startWorldWithToken({ http: true }));
   });
   afterAll(async () => stack?.close());
 
   it('answers every endpoint without the raw token or the Plaid secret in the body', async () => {
-    const sdk = partnerSdk(stack, partner);
+    const sdk = plaidSdk(stack.url, partner);
     const p = token.gatewayToken;
     const answers = await Promise.all([
       sdk.processorAuthGet({ processor_token: p }),
@@ -167,13 +155,13 @@ describe('against the emulator', () => {
     const atPlaid = await emulatorPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken });
     expect(atPlaid.status).toBe(400);
     expect(atPlaid.body.error_code).toBe('INVALID_PROCESSOR_TOKEN');
-    const atGateway = await post(stack, '/processor/auth/get', { processor_token: token.rawToken }, keys(partner));
+    const atGateway = await httpPost(stack, '/processor/auth/get', { processor_token: token.rawToken }, plaidHeaders(partner));
     expect(atGateway.status).toBe(400);
     expect(atGateway.body.error_code).toBe('INVALID_PROCESSOR_TOKEN');
   });
 
   it("a partner's gateway keys are not Plaid keys, and Plaid keys are not gateway keys", async () => {
-    const viaGateway = await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, {
+    const viaGateway = await httpPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, {
       'plaid-client-id': TEST_PLAID_CLIENT.clientId,
       'plaid-secret': TEST_PLAID_CLIENT.secret,
     });
@@ -186,7 +174,7 @@ describe('against the emulator', () => {
   });
 
   it("a fintech's keys cannot call partner endpoints, even for the fintech's own token", async () => {
-    const res = await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, keys(fintech));
+    const res = await httpPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, plaidHeaders(fintech));
     expect(res.status).toBe(400);
     expectPlaidError(res.body, { error_code: 'INVALID_API_KEYS' });
     expectClean(res.text, [token.rawToken]);

@@ -6,37 +6,34 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectPlaidError } from '../support/plaid-spec';
-import { startTestStack, type TestStack } from '../support/stack';
+import { type TestStack } from '../support/stack';
 import { type BadUpstream, OK_AUTH_BODY, startBadUpstream } from '../upstream/bad-upstream';
-import { auditRecordFor, createFintech, createPartner, importToken, keys, post, type PartnerFixture, type TokenFixture } from './fixtures';
+import { auditRecordFor } from '../support/audit';
+import { plaidHeaders, type Partner, type Token, startWorldWithToken } from '../support/tenants';
+import { httpPost } from '../support/http';
 
 const TIMEOUT_MS = 300;
 let bad: BadUpstream;
 let stack: TestStack;
-let partner: PartnerFixture;
-let token: TokenFixture;
+let partner: Partner;
+let token: Token;
 
 beforeAll(async () => {
   bad = await startBadUpstream();
-  stack = await startTestStack({ http: true, env: { PLAID_BASE_URL: bad.url, UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS) } });
-  partner = await createPartner(stack);
-  token = await importToken(stack, {
-    partner,
-    fintech: await createFintech(stack),
+  ({ stack, partner, token } = await startWorldWithToken({
+    http: true,
+    env: { PLAID_BASE_URL: bad.url, UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS) },
     rawToken: 'processor-sandbox-6d1c4bde-2b0f-4a57-9d3e-0a1b2c3d4e5f',
-  });
+  }));
 });
 afterAll(async () => {
   await stack?.close();
   await bad?.close();
 });
-beforeEach(() => {
-  bad.reset();
-  bad.behaviour = 'ok';
-});
+beforeEach(() => bad.reset());
 
 const call = (path: string, extra: Record<string, unknown> = {}) =>
-  post(stack, path, { processor_token: token.gatewayToken, ...extra }, keys(partner));
+  httpPost(stack, path, { processor_token: token.gatewayToken, ...extra }, plaidHeaders(partner));
 const decisionReport = () => call('/processor/signal/decision/report', { client_transaction_id: 'txn-9', initiated: true });
 const returnReport = () => call('/processor/signal/return/report', { client_transaction_id: 'txn-9', return_code: 'R01' });
 
@@ -119,9 +116,9 @@ describe('upstream failures become API_ERROR, promptly', () => {
 describe('Plaid-Version', () => {
   it("passes the partner's Plaid-Version upstream unchanged, and the gateway's own when there is none (or it is not a version)", async () => {
     bad.behaviour = 'ok';
-    await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, { ...keys(partner), 'plaid-version': '2099-01-02' });
-    await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, keys(partner));
-    await post(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, { ...keys(partner), 'plaid-version': 'latest' });
+    await httpPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, { ...plaidHeaders(partner), 'plaid-version': '2099-01-02' });
+    await httpPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, plaidHeaders(partner));
+    await httpPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, { ...plaidHeaders(partner), 'plaid-version': 'latest' });
     expect(bad.requests.map((r) => r.headers['plaid-version'])).toEqual(['2099-01-02', '2020-09-14', '2020-09-14']);
   });
 });

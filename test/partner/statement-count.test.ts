@@ -11,8 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/db/postgres';
 import { scratchPostgres, type TestDatabase } from '../support/db';
 import { startStatementCounter, type StatementCounter } from '../support/pg-counter';
-import { startTestStack, type TestStack } from '../support/stack';
-import { createFintech, createPartner, importToken, keys, post, revokeToken, type FintechFixture, type PartnerFixture } from './fixtures';
+import { type TestStack } from '../support/stack';
+import { createPartner, importToken, plaidHeaders, revokeToken, type Fintech, type Partner, startWorld } from '../support/tenants';
+import { httpPost } from '../support/http';
 
 const MAX_STATEMENTS = 2;
 const MAX_ROUND_TRIPS = 2;
@@ -21,16 +22,14 @@ let scratch: Awaited<ReturnType<typeof scratchPostgres>>;
 let counter: StatementCounter;
 let db: TestDatabase;
 let stack: TestStack;
-let partner: PartnerFixture;
-let fintech: FintechFixture;
+let partner: Partner;
+let fintech: Fintech;
 
 beforeAll(async () => {
   scratch = await scratchPostgres('gw_sc');
   counter = await startStatementCounter(scratch.url);
   db = { ...openPostgres(counter.url, { max: 10 }), url: counter.url };
-  stack = await startTestStack({ db, http: true });
-  partner = await createPartner(stack);
-  fintech = await createFintech(stack);
+  ({ stack, partner, fintech } = await startWorld({ db, http: true }));
 });
 
 afterAll(async () => {
@@ -71,7 +70,7 @@ function expectCheap(measured: { statements: string[]; roundTrips: number }, ext
 }
 
 const authGet = (p: { clientId: string; secret: string }, processorToken: string) =>
-  post(stack, '/processor/auth/get', { processor_token: processorToken }, keys(p));
+  httpPost(stack, '/processor/auth/get', { processor_token: processorToken }, plaidHeaders(p));
 
 describe('database statements of one warm partner call (Node)', () => {
   it('an allowed /processor/auth/get', async () => {
@@ -93,7 +92,7 @@ describe('database statements of one warm partner call (Node)', () => {
 
   it('a call refused by the rate limiter (RATE_LIMIT_EXCEEDED)', async () => {
     const limited = await createPartner(stack, {
-      rateLimits: { token: { '/processor/auth/get': { limit: 1, window_seconds: 60 } } },
+      rate_limits: { token: { '/processor/auth/get': { limit: 1, window_seconds: 60 } } },
     });
     const token = await importToken(stack, { partner: limited, fintech });
     // The one admitted call, then a refused one: the counted call takes the warm refusal path.

@@ -2,32 +2,26 @@ import type { PlaidApi, Transaction } from 'plaid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectPlaidError, expectValidPlaid } from '../support/plaid-spec';
 import { startTestStack, type TestStack } from '../support/stack';
-import { auditRecordFor, createFintech, emulatorPost, createPartner, importToken, partnerSdk, type PartnerFixture, type TokenFixture } from './fixtures';
+import { auditRecordFor } from '../support/audit';
+import { createFintech, createPartner, importToken, type Partner, type Token } from '../support/tenants';
+import { emulatorPost } from '../support/http';
+import { plaidSdk, sdkError } from '../support/sdk';
 
 let stack: TestStack;
-let partner: PartnerFixture;
+let partner: Partner;
 let sdk: PlaidApi;
 beforeAll(async () => {
   stack = await startTestStack({ http: true });
   partner = await createPartner(stack);
-  sdk = partnerSdk(stack, partner);
+  sdk = plaidSdk(stack.url, partner);
 });
 afterAll(async () => stack?.close());
 
-async function newToken(): Promise<TokenFixture> {
+async function newToken(): Promise<Token> {
   return importToken(stack, { partner, fintech: await createFintech(stack) });
 }
 
 const emulator = (path: string, body: Record<string, unknown>) => emulatorPost(stack, path, body);
-
-async function syncError(call: Promise<unknown>) {
-  return call.then(
-    () => {
-      throw new Error('expected the sync call to fail');
-    },
-    (err: { response: { status: number; data: any } }) => err.response,
-  );
-}
 
 describe('/processor/transactions/sync through the gateway', () => {
   it('pages through the whole history; cursors pass through untouched', async () => {
@@ -70,12 +64,12 @@ describe('/processor/transactions/sync through the gateway', () => {
     expect(added.status).toBe(200);
     expect(added.body.added).toHaveLength(3);
 
-    const failed = await syncError(
+    const failed = await sdkError(
       sdk.processorTransactionsSync({ processor_token: token.gatewayToken, cursor: first.data.next_cursor, count: 25 }),
     );
     expect(failed.status).toBe(400);
-    expectPlaidError(failed.data, { error_type: 'TRANSACTIONS_ERROR', error_code: 'TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION' });
-    const record = await auditRecordFor(stack, failed.data.request_id);
+    expectPlaidError(failed.body, { error_type: 'TRANSACTIONS_ERROR', error_code: 'TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION' });
+    const record = await auditRecordFor(stack, failed.body.request_id);
     expect(record).toMatchObject({ decision: 'allow', reason: 'plaid_TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION', plaidStatus: 400 });
 
     // Restart the whole update from its first cursor (here: no cursor) and page to the end.
@@ -107,8 +101,8 @@ describe('/processor/transactions/sync through the gateway', () => {
 
   it("passes Plaid's INVALID_FIELD through for a cursor that is not Plaid's", async () => {
     const token = await newToken();
-    const failed = await syncError(sdk.processorTransactionsSync({ processor_token: token.gatewayToken, cursor: 'not-a-cursor' }));
+    const failed = await sdkError(sdk.processorTransactionsSync({ processor_token: token.gatewayToken, cursor: 'not-a-cursor' }));
     expect(failed.status).toBe(400);
-    expectPlaidError(failed.data, { error_code: 'INVALID_FIELD' });
+    expectPlaidError(failed.body, { error_code: 'INVALID_FIELD' });
   });
 });

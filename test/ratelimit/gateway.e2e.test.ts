@@ -5,7 +5,7 @@
  * the one embedded instance (it cannot be opened twice).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFintech, createPartner, importToken, keys, type FintechFixture } from '../partner/fixtures';
+import { createFintech, createPartner, importToken, plaidHeaders, type Fintech } from '../support/tenants';
 import { usingPostgres } from '../support/db';
 import { call, startTwoInstances, type TestStack } from '../support/stack';
 
@@ -15,7 +15,7 @@ const endpoint = '/processor/auth/get';
 let a: TestStack;
 let b: TestStack;
 let instances: Awaited<ReturnType<typeof startTwoInstances>>;
-let fintech: FintechFixture;
+let fintech: Fintech;
 
 beforeAll(async () => {
   instances = await startTwoInstances();
@@ -28,7 +28,7 @@ afterAll(async () => instances?.close());
 describe(`limits through two gateway instances (${ON})`, () => {
   it("a partner limit of 12 admits exactly 12 of 40 simultaneous calls split over both instances; another partner is unaffected", async () => {
     const limited = await createPartner(a, {
-      rateLimits: { partner: { [endpoint]: { limit: 12, window_seconds: 60 } } },
+      rate_limits: { partner: { [endpoint]: { limit: 12, window_seconds: 60 } } },
     });
     const other = await createPartner(a);
     const tokens = await Promise.all(Array.from({ length: 4 }, () => importToken(a, { partner: limited, fintech })));
@@ -36,13 +36,13 @@ describe(`limits through two gateway instances (${ON})`, () => {
 
     const calls = Array.from({ length: 40 }, (_, i) =>
       call(i % 2 === 0 ? a.app : b.app, 'POST', endpoint, {
-        headers: keys(limited),
+        headers: plaidHeaders(limited),
         body: { processor_token: tokens[i % tokens.length]!.gatewayToken },
       }),
     );
     const others = Array.from({ length: 6 }, (_, i) =>
       call(i % 2 === 0 ? b.app : a.app, 'POST', endpoint, {
-        headers: keys(other),
+        headers: plaidHeaders(other),
         body: { processor_token: otherToken.gatewayToken },
       }),
     );
@@ -72,7 +72,7 @@ describe(`limits through two gateway instances (${ON})`, () => {
     const results = await Promise.all(
       Array.from({ length: 24 }, (_, i) =>
         call(i % 2 === 0 ? a.app : b.app, 'POST', endpoint, {
-          headers: keys(partner),
+          headers: plaidHeaders(partner),
           body: { processor_token: token.gatewayToken },
         }),
       ),

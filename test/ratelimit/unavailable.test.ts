@@ -8,17 +8,11 @@ import { openPostgres } from '../../src/db/postgres';
 import { PlaidError } from '../../src/plaid/errors';
 import { createPostgresRateLimiter } from '../../src/ratelimit/postgres-limiter';
 import { openTestDatabase, usingPostgres } from '../support/db';
+import { rejectionOf } from '../support/rejection';
 
 const request = { partnerId: 'ptn_x', tokenId: 'tok_x', endpoint: '/processor/auth/get', overrides: {} };
 
-async function refusal(promise: Promise<unknown>): Promise<PlaidError> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(error).toBeInstanceOf(PlaidError);
-  return error as PlaidError;
-}
+const refusal = (promise: Promise<unknown>) => rejectionOf(promise, PlaidError);
 
 describe('database unavailable', () => {
   it('a Postgres pool pointed at a closed port refuses with API_ERROR', async () => {

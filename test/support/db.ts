@@ -4,9 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { inject } from 'vitest';
-import type { DatabaseHandle } from '../../src/db/database';
+import { queryRows, type Database, type DatabaseHandle } from '../../src/db/database';
 import { wrapPglite } from '../../src/db/pglite';
 import { runMigrations } from '../../src/db/migrate';
 import { openPostgres } from '../../src/db/postgres';
@@ -72,4 +73,18 @@ export async function scratchPostgres(prefix: string): Promise<{ url: string; dr
       await admin.end();
     },
   };
+}
+
+/** Every row of every table in the public schema as JSON text (to search for what must never be stored). */
+export async function everyTableText(db: Database): Promise<string> {
+  const tables = await queryRows<{ table_name: string }>(
+    db,
+    sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
+  );
+  const parts: string[] = [];
+  for (const { table_name } of tables) {
+    const rows = await queryRows<{ j: string }>(db, sql.raw(`select row_to_json(t)::text as j from "${table_name}" t`));
+    parts.push(`${table_name}: ${rows.map((r) => r.j).join('\n')}`);
+  }
+  return parts.join('\n');
 }

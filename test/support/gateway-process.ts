@@ -54,27 +54,3 @@ export async function json(url: string, body?: unknown, headers: Record<string, 
   });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
-
-/**
- * Through a running gateway's own API: a partner (with the emulator's Plaid
- * keys and `partner` fields), a fintech, and a token the fintech imported for
- * the partner. Answers the partner's and the fintech's keys and the gateway token.
- */
-export async function partnerWithToken(gateway: string, emulatorPort: number, adminKey: string, partner: Record<string, unknown> = {}) {
-  const admin = { authorization: `Bearer ${adminKey}` };
-  const plaid = { client_id: TEST_PLAID_CLIENT.clientId, secret: TEST_PLAID_CLIENT.secret };
-  const p = await json(`${gateway}/admin/partners`, { name: 'Crash', processor: 'dwolla', plaid, ...partner }, admin);
-  const f = await json(`${gateway}/admin/fintechs`, { name: 'Crash fintech' }, admin);
-  const raw = await json(`http://127.0.0.1:${emulatorPort}/sandbox/processor_token/create`, { ...plaid, institution_id: 'ins_109508' });
-  const imported = await json(
-    `${gateway}/gateway/processor_token/import`,
-    { processor_token: raw.body.processor_token, partner_id: p.body.partner_id },
-    { 'plaid-client-id': f.body.client_id, 'plaid-secret': f.body.secret },
-  );
-  if (imported.status !== 200) throw new Error(`import failed: ${JSON.stringify(imported.body)}`);
-  return {
-    partnerId: p.body.partner_id as string,
-    partnerKeys: { 'plaid-client-id': p.body.client_id as string, 'plaid-secret': p.body.secret as string },
-    gatewayToken: imported.body.processor_token as string,
-  };
-}

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unsealForCall } from '../../src/tenancy/admission';
 import { newGatewayToken } from '../../src/tenancy/tokens';
 import { startTestStack, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
-import { admin, admitCall, createFintechApi, createPartnerApi, fintechCall, importApi, type Client } from './fixtures';
+import { admin, admitCall, createFintech, createPartner, clientCall, importToken, mintRawToken, type Client } from '../support/tenants';
 
 let stack: TestStack;
 let partner: Client;
@@ -15,17 +15,21 @@ let fintech: Client;
 const plaidSecret = 'partner-plaid-secret-for-decision';
 beforeAll(async () => {
   stack = await startTestStack();
-  partner = await createPartnerApi(stack, { plaid: { client_id: TEST_PLAID_CLIENT.clientId, secret: plaidSecret } });
-  fintech = await createFintechApi(stack);
+  partner = await createPartner(stack, { plaid: { clientId: TEST_PLAID_CLIENT.clientId, secret: plaidSecret } });
+  fintech = await createFintech(stack);
 });
 afterAll(async () => stack?.close());
+
+/** A token of `partner`, whose Plaid secret Plaid does not know: the raw token comes from the test Plaid client. */
+const importForPartner = async (products?: string[]) =>
+  importToken(stack, { partner, fintech, rawToken: await mintRawToken(stack), ...(products ? { products } : {}) });
 
 const admit = (gatewayToken: string, product: Parameters<typeof admitCall>[3] = 'auth', who: Client = partner) =>
   admitCall(stack, who, gatewayToken, product);
 
 describe('authentication inside the admission', () => {
   it('unknown client id, wrong secret and a disabled partner are unauthenticated', async () => {
-    const { gatewayToken } = await importApi(stack, fintech, partner.id);
+    const { gatewayToken } = await importForPartner();
     expect(await admit(gatewayToken, 'auth', { ...partner, clientId: 'nobody' })).toEqual({
       outcome: 'unauthenticated',
       reason: 'unknown_client_id',
@@ -35,8 +39,8 @@ describe('authentication inside the admission', () => {
       reason: 'wrong_secret',
       partnerId: partner.id,
     });
-    const p = await createPartnerApi(stack, { name: 'Toggle' });
-    const t = await importApi(stack, fintech, p.id);
+    const p = await createPartner(stack, { name: 'Toggle' });
+    const t = await importToken(stack, { partner: p, fintech });
     await admin(stack, 'PATCH', `/admin/partners/${p.id}`, { disabled: true });
     expect(await admit(t.gatewayToken, 'auth', p)).toEqual({ outcome: 'unauthenticated', reason: 'partner_disabled', partnerId: p.id });
     await admin(stack, 'PATCH', `/admin/partners/${p.id}`, { disabled: false });
@@ -46,7 +50,7 @@ describe('authentication inside the admission', () => {
 
 describe('the decision', () => {
   it('allows a live token and answers the material the call needs, which unseals to the raw token and Plaid keys', async () => {
-    const { gatewayToken, raw } = await importApi(stack, fintech, partner.id);
+    const { gatewayToken, rawToken: raw } = await importForPartner();
     const d = await admit(gatewayToken);
     expect(d).toMatchObject({ outcome: 'allowed', partnerId: partner.id, fintechId: fintech.id, tokenId: expect.stringMatching(/^tok_/) });
     if (d.outcome !== 'allowed') return;
@@ -60,45 +64,45 @@ describe('the decision', () => {
   });
 
   it("token_other_partner, without handing out the other partner's token ids", async () => {
-    const other = await createPartnerApi(stack, { name: 'Other', processor: 'moov' });
-    const { gatewayToken } = await importApi(stack, fintech, partner.id);
+    const other = await createPartner(stack, { name: 'Other', processor: 'moov' });
+    const { gatewayToken } = await importForPartner();
     expect(await admit(gatewayToken, 'auth', other)).toEqual({ outcome: 'denied', reason: 'token_other_partner', partnerId: other.id });
   });
 
   it('token_revoked after the fintech revokes', async () => {
-    const { gatewayToken } = await importApi(stack, fintech, partner.id);
-    await fintechCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: gatewayToken });
+    const { gatewayToken } = await importForPartner();
+    await clientCall(stack, fintech, '/gateway/processor_token/revoke', { processor_token: gatewayToken });
     expect(await admit(gatewayToken)).toMatchObject({ outcome: 'denied', reason: 'token_revoked', tokenId: expect.stringMatching(/^tok_/) });
   });
 
   it('an empty token permission set means every product; a listed one narrows it', async () => {
-    const { gatewayToken } = await importApi(stack, fintech, partner.id, { products: ['auth'] });
+    const { gatewayToken } = await importForPartner(['auth']);
     expect(await admit(gatewayToken, 'balance')).toMatchObject({ outcome: 'denied', reason: 'product_not_in_token_permissions' });
-    await fintechCall(stack, fintech, '/processor/token/permissions/set', { processor_token: gatewayToken, products: ['balance'] });
+    await clientCall(stack, fintech, '/processor/token/permissions/set', { processor_token: gatewayToken, products: ['balance'] });
     expect((await admit(gatewayToken, 'balance')).outcome).toBe('allowed');
     expect(await admit(gatewayToken, 'auth')).toMatchObject({ outcome: 'denied', reason: 'product_not_in_token_permissions' });
-    await fintechCall(stack, fintech, '/processor/token/permissions/set', { processor_token: gatewayToken, products: [] });
+    await clientCall(stack, fintech, '/processor/token/permissions/set', { processor_token: gatewayToken, products: [] });
     expect((await admit(gatewayToken, 'transactions')).outcome).toBe('allowed');
   });
 
   it("product_not_in_partner_cap after the operator narrows the partner's products, even with an all-products token", async () => {
-    const p = await createPartnerApi(stack, { name: 'Capped' });
-    const { gatewayToken } = await importApi(stack, fintech, p.id);
+    const p = await createPartner(stack, { name: 'Capped' });
+    const { gatewayToken } = await importToken(stack, { partner: p, fintech });
     expect((await admit(gatewayToken, 'signal', p)).outcome).toBe('allowed');
     await admin(stack, 'PATCH', `/admin/partners/${p.id}`, { products: ['auth'] });
     expect(await admit(gatewayToken, 'signal', p)).toMatchObject({ outcome: 'denied', reason: 'product_not_in_partner_cap' });
   });
 
   it('identity_match grants identity in the token set and in the partner cap', async () => {
-    const p = await createPartnerApi(stack, { name: 'Matcher', products: ['identity_match'] });
-    const { gatewayToken } = await importApi(stack, fintech, p.id, { products: ['identity_match'] });
+    const p = await createPartner(stack, { name: 'Matcher', products: ['identity_match'] });
+    const { gatewayToken } = await importToken(stack, { partner: p, fintech, products: ['identity_match'] });
     expect((await admit(gatewayToken, 'identity', p)).outcome).toBe('allowed');
     expect(await admit(gatewayToken, 'auth', p)).toMatchObject({ outcome: 'denied', reason: 'product_not_in_token_permissions' });
   });
 
   it('an allowed call over its limit is rate_limited, with the RateLimit headers and Plaid code', async () => {
-    const p = await createPartnerApi(stack, { name: 'Tight', rate_limits: { token: { '/processor/auth/get': { limit: 2, window_seconds: 60 } } } });
-    const { gatewayToken } = await importApi(stack, fintech, p.id);
+    const p = await createPartner(stack, { name: 'Tight', rate_limits: { token: { '/processor/auth/get': { limit: 2, window_seconds: 60 } } } });
+    const { gatewayToken } = await importToken(stack, { partner: p, fintech });
     expect((await admit(gatewayToken, 'auth', p)).outcome).toBe('allowed');
     expect((await admit(gatewayToken, 'auth', p)).outcome).toBe('allowed');
     const refused = await admit(gatewayToken, 'auth', p);
@@ -107,8 +111,8 @@ describe('the decision', () => {
   });
 
   it('unseal fails for material moved to another token', async () => {
-    const a = await importApi(stack, fintech, partner.id);
-    const b = await importApi(stack, fintech, partner.id);
+    const a = await importForPartner();
+    const b = await importForPartner();
     const da = await admit(a.gatewayToken);
     const db = await admit(b.gatewayToken);
     if (da.outcome !== 'allowed' || db.outcome !== 'allowed') throw new Error('both should be allowed');

@@ -10,7 +10,8 @@ import { runTenancyCommand } from '../../src/cli/tenancy';
 import { Keyring } from '../../src/tenancy/crypto';
 import { sealedKeyUsage } from '../../src/tenancy/rotation';
 import { startTestStack, type TestStack } from '../support/stack';
-import { auditRows, fintechCall, importApi } from './fixtures';
+import { auditRows } from '../support/audit';
+import { clientCall, importToken } from '../support/tenants';
 
 let stack: TestStack;
 let deps: KeysDeps;
@@ -102,14 +103,14 @@ describe('cli fintechs and auditors', () => {
     expect(fintech.code).toBe(0);
     const partner = await cli('partners', 'create', '--name', 'P', '--processor', 'dwolla', '--plaid-client-id', 'a', '--plaid-secret', 'b');
     const client = { clientId: fintech.json.client_id, secret: fintech.json.secret };
-    const { gatewayToken } = await importApi(stack, client, partner.json.partner_id);
-    expect((await fintechCall(stack, client, '/processor/token/permissions/get', { processor_token: gatewayToken })).status).toBe(200);
+    const { gatewayToken } = await importToken(stack, { partner: { id: partner.json.partner_id }, fintech: client });
+    expect((await clientCall(stack, client, '/processor/token/permissions/get', { processor_token: gatewayToken })).status).toBe(200);
 
     const rotated = await cli('fintechs', 'rotate-secret', fintech.json.fintech_id);
-    const old = await fintechCall(stack, client, '/processor/token/permissions/get', { processor_token: gatewayToken });
+    const old = await clientCall(stack, client, '/processor/token/permissions/get', { processor_token: gatewayToken });
     expect(old.body.error_code).toBe('INVALID_API_KEYS');
     expect(
-      (await fintechCall(stack, { clientId: client.clientId, secret: rotated.json.secret }, '/processor/token/permissions/get', {
+      (await clientCall(stack, { clientId: client.clientId, secret: rotated.json.secret }, '/processor/token/permissions/get', {
         processor_token: gatewayToken,
       })).status,
     ).toBe(200);

@@ -5,7 +5,7 @@ import { Keyring } from '../../src/tenancy/crypto';
 import { unsealForCall } from '../../src/tenancy/admission';
 import { rotateKeys, sealedKeyUsage } from '../../src/tenancy/rotation';
 import { startTestStack, type TestStack } from '../support/stack';
-import { admitCall, createFintechApi, createPartnerApi, fintechCall, importApi } from './fixtures';
+import { admitCall, createFintech, createPartner, clientCall, importToken, mintRawToken } from '../support/tenants';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -18,16 +18,16 @@ const key = (id: string) => ({ id, bytes: crypto.getRandomValues(new Uint8Array(
 describe('rotateKeys()', () => {
   it('re-seals every sealed value (Plaid secrets, raw tokens, webhook secrets, the signing key) under the current key; old key no longer needed', async () => {
     const plaidSecret = 'plaid-secret-before-rotation';
-    const partner = await createPartnerApi(stack, { plaid: { client_id: 'pc', secret: plaidSecret } });
-    const fintech = await createFintechApi(stack);
+    const partner = await createPartner(stack, { plaid: { clientId: 'pc', secret: plaidSecret } });
+    const fintech = await createFintech(stack);
     const tokens = [];
-    for (let i = 0; i < 4; i++) tokens.push(await importApi(stack, fintech, partner.id));
+    for (let i = 0; i < 4; i++) tokens.push(await importToken(stack, { partner, fintech, rawToken: await mintRawToken(stack) }));
     // A token with a webhook destination whose secret was rotated once (current + previous), and the gateway's signing key.
     // (Its partner has Plaid keys the emulator knows: the webhook is registered with Plaid.)
-    const registered = await createPartnerApi(stack);
-    const hooked = await importApi(stack, fintech, registered.id, { webhook: 'https://hooks.example.com/plaid' });
+    const registered = await createPartner(stack);
+    const hooked = await importToken(stack, { partner: registered, fintech, webhook: 'https://hooks.example.com/plaid' });
     tokens.push(hooked);
-    const rotated = await fintechCall(stack, fintech, '/gateway/webhook/secret/rotate', { processor_token: hooked.gatewayToken });
+    const rotated = await clientCall(stack, fintech, '/gateway/webhook/secret/rotate', { processor_token: hooked.gatewayToken });
     expect(rotated.status).toBe(200);
     await stack.deps.webhooks.signer.sign(stack.deps, '{}', Math.floor(Date.now() / 1000));
     const oldKeyId = stack.deps.keyring.currentKeyId;
@@ -51,7 +51,7 @@ describe('rotateKeys()', () => {
       const d = await admitCall(stack, t === hooked ? registered : partner, t.gatewayToken);
       expect(d.outcome).toBe('allowed');
       if (d.outcome !== 'allowed') continue;
-      expect(await unsealForCall(onlyNew, d)).toMatchObject({ rawToken: t.raw, ...(t === hooked ? {} : { plaidSecret }) });
+      expect(await unsealForCall(onlyNew, d)).toMatchObject({ rawToken: t.rawToken, ...(t === hooked ? {} : { plaidSecret }) });
       // ...and the old key alone no longer can.
       await expect(unsealForCall(new Keyring([oldKey]), d)).rejects.toThrow();
     }

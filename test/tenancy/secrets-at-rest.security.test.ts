@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
-import { admin, createFintechApi, createPartnerApi, everyTableText, fintechCall, importApi } from './fixtures';
+import { admin, createFintech, createPartner, clientCall, importToken, mintRawToken } from '../support/tenants';
+import { everyTableText } from '../support/db';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -11,11 +12,11 @@ afterAll(async () => stack?.close());
 describe('nothing secret is stored in clear', () => {
   it('no raw token, Plaid secret, gateway token, partner/fintech secret or auditor key appears in any table', async () => {
     const plaidSecret = `plaid-secret-${crypto.randomUUID()}`;
-    const partner = await createPartnerApi(stack, { plaid: { client_id: TEST_PLAID_CLIENT.clientId, secret: plaidSecret } });
-    const fintech = await createFintechApi(stack);
+    const partner = await createPartner(stack, { plaid: { clientId: TEST_PLAID_CLIENT.clientId, secret: plaidSecret } });
+    const fintech = await createFintech(stack);
     const auditor = await admin(stack, 'POST', '/admin/auditors', { name: 'Compliance', partner_id: partner.id });
-    const imported = await importApi(stack, fintech, partner.id, { products: ['auth'] });
-    await fintechCall(stack, fintech, '/processor/token/permissions/get', { processor_token: imported.gatewayToken });
+    const imported = await importToken(stack, { partner, fintech, rawToken: await mintRawToken(stack), products: ['auth'] });
+    await clientCall(stack, fintech, '/processor/token/permissions/get', { processor_token: imported.gatewayToken });
     const rotated = await admin(stack, 'POST', `/admin/partners/${partner.id}/rotate_secret`, {});
     const newPlaidSecret = `plaid-secret-${crypto.randomUUID()}`;
     await admin(stack, 'PATCH', `/admin/partners/${partner.id}`, { plaid: { secret: newPlaidSecret } });
@@ -29,8 +30,8 @@ describe('nothing secret is stored in clear', () => {
     expect(text).toContain(fintech.clientId);
 
     const secrets = {
-      raw: imported.raw,
-      rawIdentifier: imported.raw.slice('processor-sandbox-'.length),
+      raw: imported.rawToken,
+      rawIdentifier: imported.rawToken.slice('processor-sandbox-'.length),
       gatewayToken: imported.gatewayToken,
       plaidSecret,
       newPlaidSecret,

@@ -35,6 +35,7 @@ export interface BadUpstream {
   okBody: Record<string, unknown>;
   requests: RecordedRequest[];
   connections: number;
+  /** Back to the initial behaviour, with nothing recorded. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -68,6 +69,7 @@ export async function startBadUpstream(initial: Behaviour = 'ok'): Promise<BadUp
     requests: [],
     connections: 0,
     reset() {
+      state.behaviour = initial;
       state.requests = [];
       state.connections = 0;
       resetDone = false;

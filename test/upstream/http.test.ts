@@ -3,6 +3,7 @@ import type { PlaidUpstream } from '../../src/upstream/client';
 import { UpstreamFailure } from '../../src/upstream/errors';
 import { createHttpUpstream, fetchTransport, PLAID_VERSION } from '../../src/upstream/http';
 import { createNodeUpstream } from '../../src/upstream/node';
+import { rejectionOf } from '../support/rejection';
 import { type BadUpstream, OK_AUTH_BODY, startBadUpstream } from './bad-upstream';
 
 const CREDS = { clientId: 'partner_plaid_client', secret: 'partner_plaid_secret_value' };
@@ -13,19 +14,9 @@ beforeAll(async () => {
   server = await startBadUpstream();
 });
 afterAll(async () => server?.close());
-beforeEach(() => {
-  server.reset();
-  server.behaviour = 'ok';
-});
+beforeEach(() => server.reset());
 
-async function failure(promise: Promise<unknown>): Promise<UpstreamFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UpstreamFailure);
-  return err as UpstreamFailure;
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, UpstreamFailure);
 
 const transports: Array<[string, (url: string) => PlaidUpstream]> = [
   ['undici pool (Node)', (url) => createNodeUpstream({ baseUrl: url, timeoutMs: TIMEOUT_MS })],
@@ -177,11 +168,7 @@ describe('Node upstream connection reuse', () => {
     await upstream.call('/processor/auth/get', {}, CREDS);
     await upstream.close?.();
     const started = performance.now();
-    const err = await upstream.call('/processor/auth/get', {}, CREDS).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(UpstreamFailure);
+    await failure(upstream.call('/processor/auth/get', {}, CREDS));
     expect(performance.now() - started).toBeLessThan(1000);
   });
 

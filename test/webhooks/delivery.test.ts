@@ -13,7 +13,8 @@ import { claimDueDeliveries, enqueueDeliveries, retryDelayMs } from '../../src/w
 import { openTestDatabase, type TestDatabase } from '../support/db';
 import { startTestStack, startTwoInstances, type TestStack } from '../support/stack';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
-import { auditRows, type Client, createFintechApi, createPartnerApi, fintechCall, importApi } from '../tenancy/fixtures';
+import { auditRows } from '../support/audit';
+import { type Client, createFintech, createPartner, clientCall, importToken } from '../support/tenants';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -30,12 +31,12 @@ async function receiver(): Promise<WebhookReceiver> {
 
 /** A partner with a destination on a fresh token; answers what the tests need. */
 async function partnerDestination(stack: TestStack, url: string) {
-  const partner: Client = await createPartnerApi(stack);
-  const fintech: Client = await createFintechApi(stack);
-  const t = await importApi(stack, fintech, partner.id);
-  const set = await fintechCall(stack, partner, '/processor/token/webhook/update', { processor_token: t.gatewayToken, webhook: url });
+  const partner: Client = await createPartner(stack);
+  const fintech: Client = await createFintech(stack);
+  const t = await importToken(stack, { partner, fintech });
+  const set = await clientCall(stack, partner, '/processor/token/webhook/update', { processor_token: t.gatewayToken, webhook: url });
   expect(set.status).toBe(200);
-  return { partner, fintech, ...t, tokenId: set.body.processor_token_id as string };
+  return { ...t, partner, fintech, tokenId: set.body.processor_token_id as string };
 }
 
 async function deliveryRows(db: Database) {
@@ -87,7 +88,7 @@ describe('retries', () => {
     const t = await partnerDestination(stack, `${hooks.url}/flaky`);
     await hooks.waitFor(2);
     const list = async () =>
-      (await fintechCall(stack, t.partner, '/gateway/webhook/deliveries/list', { processor_token: t.gatewayToken })).body.deliveries;
+      (await clientCall(stack, t.partner, '/gateway/webhook/deliveries/list', { processor_token: t.gatewayToken })).body.deliveries;
     await expect.poll(async () => (await list())[0]?.status, { timeout: 5_000 }).toBe('failed');
     expect((await list())[0]).toMatchObject({ attempts: 2, last_status_code: 500, last_error: 'receiver_status_500' });
     await new Promise((r) => setTimeout(r, 300));
@@ -95,7 +96,7 @@ describe('retries', () => {
 
     hooks.answer(200);
     const failedId = (await list())[0].delivery_id;
-    const replay = await fintechCall(stack, t.partner, '/gateway/webhook/deliveries/replay', { delivery_id: failedId });
+    const replay = await clientCall(stack, t.partner, '/gateway/webhook/deliveries/replay', { delivery_id: failedId });
     expect(replay.status).toBe(200);
     await hooks.waitFor(1, (w) => w.headers['gateway-webhook-id'] === replay.body.delivery_id);
     await expect.poll(async () => (await list()).find((d: any) => d.delivery_id === replay.body.delivery_id)?.status).toBe('delivered');

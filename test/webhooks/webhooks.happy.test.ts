@@ -7,10 +7,12 @@ import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/lib/ids';
 import { verifyGatewaySignature } from '../../src/webhooks/signature';
-import { fintechSdk } from '../fintech/sdk';
-import { call, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
+import { plaidSdk } from '../support/sdk';
+import { auditRows } from '../support/audit';
+import { type Client, createFintech, createPartner, clientCall, importToken, plaidHeaders, startWorld } from '../support/tenants';
+import { call, type TestStack } from '../support/stack';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../support/webhook-receiver';
-import { auditRows, type Client, createFintechApi, createPartnerApi, fintechCall, importApi, plaidHeaders, startFintechWorld } from '../tenancy/fixtures';
+import { emulatorControl } from '../support/http';
 
 let stack: TestStack;
 let partner: Client;
@@ -20,7 +22,7 @@ let fintechHooks: WebhookReceiver;
 let otherHooks: WebhookReceiver;
 
 beforeAll(async () => {
-  ({ stack, partner, fintech } = await startFintechWorld({ http: true, env: { WEBHOOK_ALLOW_LOOPBACK: 'true' } }));
+  ({ stack, partner, fintech } = await startWorld({ http: true, env: { WEBHOOK_ALLOW_LOOPBACK: 'true' } }));
   [partnerHooks, fintechHooks, otherHooks] = await Promise.all([
     startWebhookReceiver(),
     startWebhookReceiver(),
@@ -32,19 +34,6 @@ afterAll(async () => {
   await Promise.all([partnerHooks?.close(), fintechHooks?.close(), otherHooks?.close()]);
 });
 
-/** Calls an emulator control with the partner's Plaid keys (what Plaid's Sandbox would do on its own). */
-async function emulator(path: string, body: Record<string, unknown>) {
-  const res = await fetch(`${stack.emulator.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_id: TEST_PLAID_CLIENT.clientId, secret: TEST_PLAID_CLIENT.secret, ...body }),
-  });
-  const json = (await res.json()) as Record<string, any>;
-  if (res.status !== 200) throw new Error(`${path}: ${JSON.stringify(json)}`);
-  await stack.emulator.app.emulator.flushWebhooks();
-  return json;
-}
-
 const code = (c: string) => (w: ReceivedWebhook) => w.json.webhook_code === c;
 
 async function verifies(webhook: ReceivedWebhook, secrets: string[]) {
@@ -54,9 +43,9 @@ async function verifies(webhook: ReceivedWebhook, secrets: string[]) {
 /** A token with both parties' destinations set: the fintech at import, the partner through the SDK. */
 async function tokenWithBothDestinations(products?: string[]) {
   const fintechUrl = `${fintechHooks.url}/plaid/${Math.random().toString(36).slice(2)}`;
-  const imported = await importApi(stack, fintech, partner.id, { webhook: fintechUrl, ...(products ? { products } : {}) });
+  const imported = await importToken(stack, { partner, fintech, webhook: fintechUrl, ...(products ? { products } : {}) });
   const partnerUrl = `${partnerHooks.url}/hooks/${Math.random().toString(36).slice(2)}`;
-  const set = await fintechSdk(stack, partner).processorTokenWebhookUpdate({
+  const set = await plaidSdk(stack.url, partner).processorTokenWebhookUpdate({
     processor_token: imported.gatewayToken,
     webhook: partnerUrl,
   });
@@ -97,7 +86,7 @@ describe('registration and WEBHOOK_UPDATE_ACKNOWLEDGED', () => {
     await fintechHooks.waitFor(1, (w) => w.path === new URL(t.fintechUrl).pathname);
     await partnerHooks.waitFor(1, (w) => w.path === new URL(t.partnerUrl).pathname);
     const nextUrl = `${partnerHooks.url}/moved/${t.tokenId}`;
-    const again = await fintechSdk(stack, partner).processorTokenWebhookUpdate({ processor_token: t.gatewayToken, webhook: nextUrl });
+    const again = await plaidSdk(stack.url, partner).processorTokenWebhookUpdate({ processor_token: t.gatewayToken, webhook: nextUrl });
     expect((again.data as any).webhook_secret).toBeUndefined();
     const [ack] = await partnerHooks.waitFor(1, (w) => w.path === `/moved/${t.tokenId}`);
     expect(ack!.json.new_webhook_url).toBe(nextUrl);
@@ -116,7 +105,7 @@ describe("Plaid's verification procedure works against the gateway", () => {
     const header = decodeProtectedHeader(jwt);
     expect(header.alg).toBe('ES256');
     // Exactly the steps Plaid documents, with the SDK pointed at the gateway.
-    const { data } = await fintechSdk(stack, partner).webhookVerificationKeyGet({ key_id: header.kid! });
+    const { data } = await plaidSdk(stack.url, partner).webhookVerificationKeyGet({ key_id: header.kid! });
     expect(data.key).toMatchObject({ alg: 'ES256', kty: 'EC', crv: 'P-256', kid: header.kid, expired_at: null });
     const { expired_at: _e, created_at: _c, ...jwk } = data.key as unknown as Record<string, unknown>;
     const { payload } = await jwtVerify(jwt, await importJWK(jwk, 'ES256'), { maxTokenAge: '5 min' });
@@ -125,7 +114,7 @@ describe("Plaid's verification procedure works against the gateway", () => {
     const [fAck] = await fintechHooks.waitFor(1, (w) => w.path === new URL(t.fintechUrl).pathname);
     expect(decodeProtectedHeader(fAck!.headers['plaid-verification'] as string).kid).toBe(header.kid);
 
-    const unknown = await fintechCall(stack, partner, '/webhook_verification_key/get', { key_id: 'not-a-key' });
+    const unknown = await clientCall(stack, partner, '/webhook_verification_key/get', { key_id: 'not-a-key' });
     expect(unknown).toMatchObject({ status: 400, body: { error_type: 'INVALID_INPUT', error_code: 'INVALID_WEBHOOK_VERIFICATION_KEY_ID' } });
   });
 });
@@ -134,15 +123,15 @@ describe('Plaid webhooks reach the right receivers', () => {
   it('SYNC_UPDATES_AVAILABLE after new transactions reaches both parties of the token, and no other tenant', async () => {
     const t = await tokenWithBothDestinations();
     // Another fintech and partner with their own token and receiver.
-    const otherPartner = await createPartnerApi(stack, { name: 'Other' });
-    const otherFintech = await createFintechApi(stack, 'Other fintech');
-    const other = await importApi(stack, otherFintech, otherPartner.id, { webhook: `${otherHooks.url}/other` });
+    const otherPartner = await createPartner(stack, { name: 'Other' });
+    const otherFintech = await createFintech(stack, 'Other fintech');
+    const other = await importToken(stack, { partner: otherPartner, fintech: otherFintech, webhook: `${otherHooks.url}/other` });
     await otherHooks.waitFor(1, code('WEBHOOK_UPDATE_ACKNOWLEDGED'));
 
     // Plaid sends SYNC_UPDATES_AVAILABLE only once the Item has synced.
-    const sync = await fintechSdk(stack, partner).processorTransactionsSync({ processor_token: t.gatewayToken });
+    const sync = await plaidSdk(stack.url, partner).processorTransactionsSync({ processor_token: t.gatewayToken });
     expect(sync.status).toBe(200);
-    await emulator('/sandbox/processor_token/transactions/add', { processor_token: t.raw, count: 2 });
+    await emulatorControl(stack, '/sandbox/processor_token/transactions/add', { processor_token: t.rawToken, count: 2 });
 
     const [toPartner] = await partnerHooks.waitFor(1, (w) => code('SYNC_UPDATES_AVAILABLE')(w) && w.path === new URL(t.partnerUrl).pathname);
     const [toFintech] = await fintechHooks.waitFor(1, (w) => code('SYNC_UPDATES_AVAILABLE')(w) && w.path === new URL(t.fintechUrl).pathname);
@@ -161,8 +150,8 @@ describe('Plaid webhooks reach the right receivers', () => {
 
   it("a partner gets product webhooks only for products in the token's permission set; the fintech gets them all", async () => {
     const t = await tokenWithBothDestinations(['auth']);
-    await emulator('/sandbox/processor_token/fire_webhook', { processor_token: t.raw, webhook_code: 'DEFAULT_UPDATE' });
-    await emulator('/sandbox/processor_token/fire_webhook', { processor_token: t.raw, webhook_code: 'NEW_ACCOUNTS_AVAILABLE' });
+    await emulatorControl(stack, '/sandbox/processor_token/fire_webhook', { processor_token: t.rawToken, webhook_code: 'DEFAULT_UPDATE' });
+    await emulatorControl(stack, '/sandbox/processor_token/fire_webhook', { processor_token: t.rawToken, webhook_code: 'NEW_ACCOUNTS_AVAILABLE' });
     await fintechHooks.waitFor(1, (w) => code('DEFAULT_UPDATE')(w) && w.path === new URL(t.fintechUrl).pathname);
     await partnerHooks.waitFor(1, (w) => code('NEW_ACCOUNTS_AVAILABLE')(w) && w.path === new URL(t.partnerUrl).pathname);
     await new Promise((r) => setTimeout(r, 200));
@@ -172,8 +161,8 @@ describe('Plaid webhooks reach the right receivers', () => {
 
   it('null removes only that party\'s destination', async () => {
     const t = await tokenWithBothDestinations();
-    await fintechSdk(stack, partner).processorTokenWebhookUpdate({ processor_token: t.gatewayToken, webhook: null as unknown as string });
-    await emulator('/sandbox/processor_token/reset_login', { processor_token: t.raw });
+    await plaidSdk(stack.url, partner).processorTokenWebhookUpdate({ processor_token: t.gatewayToken, webhook: null as unknown as string });
+    await emulatorControl(stack, '/sandbox/processor_token/reset_login', { processor_token: t.rawToken });
     const [err] = await fintechHooks.waitFor(1, (w) => code('ERROR')(w) && w.path === new URL(t.fintechUrl).pathname);
     expect(err!.json.error).toMatchObject({ error_code: 'ITEM_LOGIN_REQUIRED' });
     await new Promise((r) => setTimeout(r, 200));
@@ -186,7 +175,7 @@ describe('delivery log, replay and secret rotation', () => {
     const t = await tokenWithBothDestinations();
     await partnerHooks.waitFor(1, (w) => w.path === new URL(t.partnerUrl).pathname);
 
-    const listed = () => fintechCall(stack, partner, '/gateway/webhook/deliveries/list', { processor_token: t.gatewayToken });
+    const listed = () => clientCall(stack, partner, '/gateway/webhook/deliveries/list', { processor_token: t.gatewayToken });
     // Received, then settled: wait for the log to say so.
     await expect.poll(async () => (await listed()).body.deliveries[0]?.status).toBe('delivered');
     const list = await listed();
@@ -202,18 +191,18 @@ describe('delivery log, replay and secret rotation', () => {
       last_status_code: 200,
     });
     // The fintech's log holds the fintech's delivery, not the partner's.
-    const fintechList = await fintechCall(stack, fintech, '/gateway/webhook/deliveries/list', { processor_token: t.gatewayToken });
+    const fintechList = await clientCall(stack, fintech, '/gateway/webhook/deliveries/list', { processor_token: t.gatewayToken });
     expect(fintechList.body.deliveries.map((d: any) => d.delivery_id)).not.toContain(delivery.delivery_id);
     // Nor may the fintech replay the partner's delivery.
-    const stolen = await fintechCall(stack, fintech, '/gateway/webhook/deliveries/replay', { delivery_id: delivery.delivery_id });
+    const stolen = await clientCall(stack, fintech, '/gateway/webhook/deliveries/replay', { delivery_id: delivery.delivery_id });
     expect(stolen).toMatchObject({ status: 400, body: { error_code: 'INVALID_FIELD' } });
 
-    const rotated = await fintechCall(stack, partner, '/gateway/webhook/secret/rotate', { processor_token: t.gatewayToken });
+    const rotated = await clientCall(stack, partner, '/gateway/webhook/secret/rotate', { processor_token: t.gatewayToken });
     expect(rotated.status).toBe(200);
     const newSecret = rotated.body.webhook_secret as string;
     expect(newSecret).not.toBe(t.partnerSecret);
 
-    const replay = await fintechCall(stack, partner, '/gateway/webhook/deliveries/replay', { delivery_id: delivery.delivery_id });
+    const replay = await clientCall(stack, partner, '/gateway/webhook/deliveries/replay', { delivery_id: delivery.delivery_id });
     expect(replay.status).toBe(200);
     const [replayed] = await partnerHooks.waitFor(1, (w) => w.headers['gateway-webhook-id'] === replay.body.delivery_id);
     const original = partnerHooks.received.find((w) => w.headers['gateway-webhook-id'] === delivery.delivery_id)!;
@@ -245,13 +234,13 @@ describe('audit', () => {
     expect(deliveries.map((d) => d.details.party).sort()).toEqual(['fintech', 'partner']);
     expect(deliveries.every((d) => d.decision === 'allow' && d.http_status === 200 && d.actor_type === 'gateway')).toBe(true);
     const text = JSON.stringify(rows);
-    for (const secret of [t.partnerSecret, t.fintechSecret, t.partnerUrl, t.fintechUrl, t.raw, t.gatewayToken, '127.0.0.1:']) {
+    for (const secret of [t.partnerSecret, t.fintechSecret, t.partnerUrl, t.fintechUrl, t.rawToken, t.gatewayToken, '127.0.0.1:']) {
       expect(text).not.toContain(secret);
     }
   });
 
   it('an unauthenticated caller cannot set a webhook', async () => {
-    const t = await importApi(stack, fintech, partner.id);
+    const t = await importToken(stack, { partner, fintech });
     const res = await call(stack.app, 'POST', '/processor/token/webhook/update', {
       body: { processor_token: t.gatewayToken, webhook: `${partnerHooks.url}/x` },
       headers: plaidHeaders({ clientId: partner.clientId, secret: 'wrong-secret-000000000000000000' }),

@@ -11,9 +11,11 @@ import { sha256Hex } from '../../src/lib/ids';
 import { nodeWebhookTransport, safeLookup } from '../../src/webhooks/node-dispatch';
 import { UnsafeAddress } from '../../src/webhooks/delivery';
 import { checkDestinationUrl, isPublicAddress } from '../../src/webhooks/url-safety';
-import { call, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
+import { call, type TestStack } from '../support/stack';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../support/webhook-receiver';
-import { auditRows, type Client, fintechCall, importApi, startFintechWorld } from '../tenancy/fixtures';
+import { auditRows } from '../support/audit';
+import { type Client, clientCall, importToken, startWorld } from '../support/tenants';
+import { emulatorControl } from '../support/http';
 
 let stack: TestStack;
 let partner: Client;
@@ -22,19 +24,19 @@ let receiver: WebhookReceiver;
 let recorder: WebhookReceiver;
 /** Added to the gateway's clock (the emulator keeps real time). */
 let clockOffsetMs = 0;
-let token: { gatewayToken: string; raw: string; tokenId: string };
+let token: { gatewayToken: string; rawToken: string; tokenId: string };
 /** A genuine webhook signed by the emulator (Plaid), captured before it reached anyone. */
 let genuine: ReceivedWebhook;
 
 beforeAll(async () => {
-  ({ stack, partner, fintech } = await startFintechWorld({
+  ({ stack, partner, fintech } = await startWorld({
     http: true,
     env: { WEBHOOK_ALLOW_LOOPBACK: 'true' },
     deps: { clock: () => new Date(Date.now() + clockOffsetMs) },
   }));
   [receiver, recorder] = await Promise.all([startWebhookReceiver(), startWebhookReceiver()]);
-  const imported = await importApi(stack, fintech, partner.id);
-  const set = await fintechCall(stack, partner, '/processor/token/webhook/update', {
+  const imported = await importToken(stack, { partner, fintech });
+  const set = await clientCall(stack, partner, '/processor/token/webhook/update', {
     processor_token: imported.gatewayToken,
     webhook: `${receiver.url}/partner`,
   });
@@ -42,11 +44,11 @@ beforeAll(async () => {
   await receiver.waitFor(1);
 
   // Point Plaid (the emulator) at the recorder for a moment to capture a genuinely signed webhook.
-  await emulatorCall('/processor/token/webhook/update', { processor_token: token.raw, webhook: `${recorder.url}/capture` });
-  await emulatorCall('/sandbox/processor_token/fire_webhook', { processor_token: token.raw, webhook_code: 'NEW_ACCOUNTS_AVAILABLE' });
+  await emulatorControl(stack, '/processor/token/webhook/update', { processor_token: token.rawToken, webhook: `${recorder.url}/capture` });
+  await emulatorControl(stack, '/sandbox/processor_token/fire_webhook', { processor_token: token.rawToken, webhook_code: 'NEW_ACCOUNTS_AVAILABLE' });
   genuine = (await recorder.waitFor(1, (w) => w.json.webhook_code === 'NEW_ACCOUNTS_AVAILABLE'))[0]!;
-  await emulatorCall('/processor/token/webhook/update', {
-    processor_token: token.raw,
+  await emulatorControl(stack, '/processor/token/webhook/update', {
+    processor_token: token.rawToken,
     webhook: `${stack.url}/webhooks/plaid/${token.tokenId}`,
   });
 });
@@ -54,16 +56,6 @@ afterAll(async () => {
   await stack?.close();
   await Promise.all([receiver?.close(), recorder?.close()]);
 });
-
-async function emulatorCall(path: string, body: Record<string, unknown>) {
-  const res = await fetch(`${stack.emulator.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_id: TEST_PLAID_CLIENT.clientId, secret: TEST_PLAID_CLIENT.secret, ...body }),
-  });
-  expect(res.status).toBe(200);
-  await stack.emulator.app.emulator.flushWebhooks();
-}
 
 async function deliver(body: string, signature: string | undefined, tokenId = token.tokenId) {
   return call(stack.app, 'POST', `/webhooks/plaid/${tokenId}`, {
@@ -184,17 +176,17 @@ describe('destinations', () => {
   ];
 
   it('refuses every internal, credentialed or non-https URL with INVALID_FIELD, and stores none', async () => {
-    const strict = await startFintechWorld();
+    const strict = await startWorld();
     try {
-      const t = await importApi(strict.stack, strict.fintech, strict.partner.id);
+      const t = await importToken(strict.stack, { partner: strict.partner, fintech: strict.fintech });
       for (const url of [...unsafe, 'http://127.0.0.1:9/', 'http://[::1]/', 'https://localhost./']) {
         for (const client of [strict.fintech, strict.partner]) {
-          const res = await fintechCall(strict.stack, client, '/processor/token/webhook/update', { processor_token: t.gatewayToken, webhook: url });
+          const res = await clientCall(strict.stack, client, '/processor/token/webhook/update', { processor_token: t.gatewayToken, webhook: url });
           expect(res.status, url).toBe(400);
           expect(res.body, url).toMatchObject({ error_type: 'INVALID_REQUEST', error_code: 'INVALID_FIELD' });
         }
-        const imported = await fintechCall(strict.stack, strict.fintech, '/gateway/processor_token/import', {
-          processor_token: t.raw,
+        const imported = await clientCall(strict.stack, strict.fintech, '/gateway/processor_token/import', {
+          processor_token: t.rawToken,
           partner_id: strict.partner.id,
           webhook: url,
         });

@@ -29,14 +29,16 @@ export async function post(path: string, body: unknown, headers: Record<string, 
   return { status: res.status, body: (await res.json()) as Record<string, any>, headers: res.headers };
 }
 
-export const admin = () => ({ authorization: `Bearer ${bindings.TEST_ADMIN_KEY}` });
-export const keys = (c: ClientKeys) => ({ 'PLAID-CLIENT-ID': c.client_id, 'PLAID-SECRET': c.secret });
+/** The operator key as a bearer header. */
+export const adminHeaders = () => ({ authorization: `Bearer ${bindings.TEST_ADMIN_KEY}` });
+/** A gateway client's keys as Plaid's headers. */
+export const plaidHeaders = (c: ClientKeys) => ({ 'PLAID-CLIENT-ID': c.client_id, 'PLAID-SECRET': c.secret });
 
 /** A partner (with the emulator's Plaid keys) and a fintech, made with the operator API. */
 export async function createWorld(name: string) {
-  const p = await post('/admin/partners', { name: `${name} Partner`, processor: 'dwolla', plaid: WORKER_PLAID_CLIENT }, admin());
+  const p = await post('/admin/partners', { name: `${name} Partner`, processor: 'dwolla', plaid: WORKER_PLAID_CLIENT }, adminHeaders());
   expect(p.status).toBe(201);
-  const f = await post('/admin/fintechs', { name: `${name} Fintech` }, admin());
+  const f = await post('/admin/fintechs', { name: `${name} Fintech` }, adminHeaders());
   expect(f.status).toBe(201);
   return {
     partner: p.body as ClientKeys & { partner_id: string },
@@ -51,8 +53,12 @@ export async function importToken(world: Awaited<ReturnType<typeof createWorld>>
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ ...WORKER_PLAID_CLIENT, institution_id: 'ins_109508' }),
   });
-  const raw = ((await minted.json()) as { processor_token: string }).processor_token;
-  const imported = await post('/gateway/processor_token/import', { processor_token: raw, partner_id: world.partner.partner_id }, keys(world.fintech));
+  const body = (await minted.json()) as { processor_token?: string };
+  if (minted.status !== 200 || typeof body.processor_token !== 'string') {
+    throw new Error(`the emulator did not create a processor token: ${minted.status} ${JSON.stringify(body)}`);
+  }
+  const raw = body.processor_token;
+  const imported = await post('/gateway/processor_token/import', { processor_token: raw, partner_id: world.partner.partner_id }, plaidHeaders(world.fintech));
   expect(imported.status).toBe(200);
   return { raw, gatewayToken: imported.body.processor_token as string };
 }

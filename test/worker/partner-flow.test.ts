@@ -1,6 +1,6 @@
 import { SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { admin, type ClientKeys, createWorld, importToken, keys, post } from './helpers';
+import { adminHeaders, type ClientKeys, createWorld, importToken, plaidHeaders, post } from './helpers';
 
 /**
  * The whole flow of the design inside workerd: operator API, fintech import,
@@ -21,7 +21,7 @@ beforeAll(async () => {
 
 describe('partner endpoints in workerd', () => {
   it('auth/get answers Plaid account numbers with the gateway request_id', async () => {
-    const res = await post('/processor/auth/get', { processor_token: gatewayToken }, keys(partner));
+    const res = await post('/processor/auth/get', { processor_token: gatewayToken }, plaidHeaders(partner));
     expect(res.status).toBe(200);
     expect(res.body.account.mask).toBe('0000');
     expect(res.body.numbers.ach.routing).toMatch(/^\d{9}$/);
@@ -38,7 +38,7 @@ describe('partner endpoints in workerd', () => {
       ['/processor/transactions/sync', { count: 50 }],
     ];
     for (const [path, extra] of calls) {
-      const res = await post(path, { processor_token: gatewayToken, ...extra }, keys(partner));
+      const res = await post(path, { processor_token: gatewayToken, ...extra }, plaidHeaders(partner));
       expect(res.status, path).toBe(200);
       expect(typeof res.body.request_id, path).toBe('string');
     }
@@ -48,27 +48,27 @@ describe('partner endpoints in workerd', () => {
     const narrowed = await post(
       '/processor/token/permissions/set',
       { processor_token: gatewayToken, products: ['auth'] },
-      keys(fintech),
+      plaidHeaders(fintech),
     );
     expect(narrowed.status).toBe(200);
-    const refused = await post('/processor/balance/get', { processor_token: gatewayToken }, keys(partner));
+    const refused = await post('/processor/balance/get', { processor_token: gatewayToken }, plaidHeaders(partner));
     expect(refused.status).toBe(400);
     expect(refused.body.error_type).toBe('INVALID_INPUT');
-    expect((await post('/processor/auth/get', { processor_token: gatewayToken }, keys(partner))).status).toBe(200);
+    expect((await post('/processor/auth/get', { processor_token: gatewayToken }, plaidHeaders(partner))).status).toBe(200);
 
-    const revoked = await post('/gateway/processor_token/revoke', { processor_token: gatewayToken }, keys(fintech));
+    const revoked = await post('/gateway/processor_token/revoke', { processor_token: gatewayToken }, plaidHeaders(fintech));
     expect(revoked.status).toBe(200);
-    const after = await post('/processor/auth/get', { processor_token: gatewayToken }, keys(partner));
+    const after = await post('/processor/auth/get', { processor_token: gatewayToken }, plaidHeaders(partner));
     expect(after.body.error_code).toBe('INVALID_PROCESSOR_TOKEN');
   });
 
   it('a partner credential does not work on fintech routes', async () => {
-    const res = await post('/gateway/processor_token/revoke', { processor_token: gatewayToken }, keys(partner));
+    const res = await post('/gateway/processor_token/revoke', { processor_token: gatewayToken }, plaidHeaders(partner));
     expect(res.body.error_code).toBe('INVALID_API_KEYS');
   });
 
   it('the audit trail written by the Worker verifies', async () => {
-    const res = await SELF.fetch('http://gateway.test/audit/verify', { headers: admin() });
+    const res = await SELF.fetch('http://gateway.test/audit/verify', { headers: adminHeaders() });
     const body = (await res.json()) as { ok: boolean; checked: number };
     expect(res.status).toBe(200);
     expect(body.ok).toBe(true);

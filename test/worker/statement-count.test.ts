@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bindings, type ClientKeys, createWorld, importToken as importWorldToken, keys, post } from './helpers';
+import { bindings, type ClientKeys, createWorld, importToken as importWorldToken, plaidHeaders, post } from './helpers';
 
 /**
  * The database cost of one partner call inside workerd: at most two statements
@@ -72,18 +72,18 @@ beforeAll(async () => {
 describe('database statements of one warm partner call (workerd)', () => {
   it('an allowed /processor/auth/get', async () => {
     const token = await importToken();
-    expect((await post('/processor/auth/get', { processor_token: token }, keys(partner))).status).toBe(200);
-    const { result, count } = await counted(() => post('/processor/auth/get', { processor_token: token }, keys(partner)));
+    expect((await post('/processor/auth/get', { processor_token: token }, plaidHeaders(partner))).status).toBe(200);
+    const { result, count } = await counted(() => post('/processor/auth/get', { processor_token: token }, plaidHeaders(partner)));
     expect(result.status, JSON.stringify(result.body)).toBe(200);
     expectCheap(count);
   });
 
   it('a call with a revoked token (INVALID_PROCESSOR_TOKEN)', async () => {
     const token = await importToken();
-    const revoked = await post('/gateway/processor_token/revoke', { processor_token: token }, keys(fintech));
+    const revoked = await post('/gateway/processor_token/revoke', { processor_token: token }, plaidHeaders(fintech));
     expect(revoked.status).toBe(200);
-    expect((await post('/processor/auth/get', { processor_token: token }, keys(partner))).body.error_code).toBe('INVALID_PROCESSOR_TOKEN');
-    const { result, count } = await counted(() => post('/processor/auth/get', { processor_token: token }, keys(partner)));
+    expect((await post('/processor/auth/get', { processor_token: token }, plaidHeaders(partner))).body.error_code).toBe('INVALID_PROCESSOR_TOKEN');
+    const { result, count } = await counted(() => post('/processor/auth/get', { processor_token: token }, plaidHeaders(partner)));
     expect(result.body.error_code).toBe('INVALID_PROCESSOR_TOKEN');
     expectCheap(count);
   });

@@ -2,7 +2,7 @@ import { createExecutionContext, createScheduledController, env, SELF, waitOnExe
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/worker';
 import { verifyGatewaySignature } from '../../src/webhooks/signature';
-import { admin as adminHeaders, bindings, createWorld, importToken, keys, post } from './helpers';
+import { adminHeaders, bindings, createWorld, importToken, plaidHeaders, post } from './helpers';
 
 /**
  * Webhooks on Workers: a webhook Plaid (the emulator) signed is verified by the
@@ -38,7 +38,7 @@ describe('webhooks in workerd', () => {
     const set = await post(
       '/processor/token/webhook/update',
       { processor_token: gatewayToken, webhook: `${bindings.TEST_RELAY_URL}${destination}` },
-      keys(partner),
+      plaidHeaders(partner),
     );
     expect(set.status).toBe(200);
     const tokenId: string = set.body.processor_token_id;
@@ -67,7 +67,7 @@ describe('webhooks in workerd', () => {
       const ctx = createExecutionContext();
       await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: '* * * * *' }), env as never, ctx);
       await waitOnExecutionContext(ctx);
-      const list = await post('/gateway/webhook/deliveries/list', { processor_token: gatewayToken }, keys(partner));
+      const list = await post('/gateway/webhook/deliveries/list', { processor_token: gatewayToken }, plaidHeaders(partner));
       if (list.body.deliveries[0]?.status === 'delivered') break;
       await new Promise((r) => setTimeout(r, 20));
     }

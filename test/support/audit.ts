@@ -1,14 +1,17 @@
-/** Fixtures shared by the audit tests. */
-import { sql } from 'drizzle-orm';
-import { hashSecret } from '../../src/auth/hash';
+/**
+ * The audit trail in tests: a raw record to append, the records as stored,
+ * and a way to change one behind the gateway's back.
+ */
+import { eq, sql } from 'drizzle-orm';
+import { expect } from 'vitest';
 import type { AuditRecordInput } from '../../src/audit/writer';
 import { queryRows, type Database } from '../../src/db/database';
-import { auditors, fintechs, partners } from '../../src/db/schema';
-import { publicId, randomSecret } from '../../src/lib/ids';
+import { auditEvents } from '../../src/db/schema';
+import type { TestStack } from './stack';
 
 let n = 0;
 
-/** A complete, plausible record; override what the test is about. */
+/** A complete, plausible record (an AuditRecordInput); override what the test is about. */
 export function record(overrides: Partial<AuditRecordInput> = {}): AuditRecordInput {
   n += 1;
   return {
@@ -36,48 +39,33 @@ export function record(overrides: Partial<AuditRecordInput> = {}): AuditRecordIn
   };
 }
 
-/** Inserts a partner row directly (the admin API is another issue's). */
-export async function insertPartner(db: Database, name = 'Partner'): Promise<string> {
-  const id = publicId('ptn');
-  await db.insert(partners).values({
-    id,
-    name,
-    processor: 'dwolla',
-    clientId: publicId('pcl'),
-    secretHash: await hashSecret(randomSecret()),
-    plaidClientId: 'x',
-    plaidSecretSealed: 'x',
-    plaidSecretKeyId: 'x',
-    products: ['auth'],
-  });
-  return id;
+/** Every audit record so far, oldest first, every column as the database answers it (details parsed). */
+export async function auditRows(stack: TestStack): Promise<Record<string, any>[]> {
+  return queryRows<Record<string, any>>(stack.deps.db, sql`select * from audit_events order by seq`);
 }
 
-export async function insertFintech(db: Database, name = 'Fintech'): Promise<string> {
-  const id = publicId('ftc');
-  await db.insert(fintechs).values({ id, name, clientId: publicId('fcl'), secretHash: await hashSecret(randomSecret()) });
-  return id;
-}
-
-/** An auditor with a known key; partnerId null = all partners. */
-export async function insertAuditor(db: Database, partnerId: string | null): Promise<{ id: string; key: string }> {
-  const id = publicId('aud');
-  const key = `audk_${randomSecret()}`;
-  await db.insert(auditors).values({ id, name: 'Auditor', partnerId, keyHash: await hashSecret(key) });
-  return { id, key };
-}
-
-export interface RawRow {
+export interface ChainRow {
   seq: string;
   prev_hash: string;
   hash: string;
   [k: string]: unknown;
 }
 
-export async function allRows(db: Database): Promise<RawRow[]> {
-  return queryRows<RawRow>(db, sql`select seq::text as seq, prev_hash, hash, action, actor_type, actor_id, partner_id,
+/** Every audit record, oldest first, with seq and details as text (the chain's view, for hash checks). */
+export async function auditChainRows(db: Database): Promise<ChainRow[]> {
+  return queryRows<ChainRow>(db, sql`select seq::text as seq, prev_hash, hash, action, actor_type, actor_id, partner_id,
     fintech_id, token_id, endpoint, decision, reason, http_status, details::text as details, user_agent
     from audit_events order by audit_events.seq`);
+}
+
+/**
+ * The one audit record of a gateway request (by the gateway request_id), typed.
+ * The audit middleware awaits the commit before answering, so it is there already.
+ */
+export async function auditRecordFor(stack: TestStack, requestId: string) {
+  const rows = await stack.deps.db.select().from(auditEvents).where(eq(auditEvents.requestId, requestId));
+  expect(rows).toHaveLength(1);
+  return rows[0]!;
 }
 
 /**
