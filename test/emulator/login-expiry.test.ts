@@ -58,6 +58,21 @@ describe('Sandbox logins expire after 30 days', () => {
     await expectSdkError(h.plaid.processorAuthGet({ processor_token: token }), { status: 400, error_code: 'ITEM_LOGIN_REQUIRED' });
   });
 
+  it('a cursor stays valid for more than a year (Plaid: "at least 1 year"), once the expired login is repaired', async () => {
+    const token = await h.newToken();
+    const first = await h.plaid.processorTransactionsSync({ processor_token: token, count: 500 });
+    expect(first.data.has_more).toBe(false);
+    h.advance(400 * DAY_MS);
+    await expectSdkError(h.plaid.processorTransactionsSync({ processor_token: token, cursor: first.data.next_cursor }), {
+      status: 400,
+      error_code: 'ITEM_LOGIN_REQUIRED',
+    });
+    expect((await h.post('/sandbox/processor_token/repair', { processor_token: token })).status).toBe(200);
+    const { data } = await h.plaid.processorTransactionsSync({ processor_token: token, cursor: first.data.next_cursor });
+    expectValidPlaid('ProcessorTransactionsSyncResponse', data);
+    expect([data.added, data.modified, data.removed, data.has_more]).toEqual([[], [], [], false]);
+  });
+
   it('an Item already in another error keeps it', async () => {
     const token = await h.newToken({ password: 'error_NO_AUTH_ACCOUNTS' });
     h.advance(31 * DAY_MS);

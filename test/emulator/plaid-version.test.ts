@@ -60,7 +60,7 @@ describe('older released versions', () => {
     expect(current.numbers.eft).toMatchObject({ institution: '021', branch: '01140' });
   });
 
-  it('endpoints Plaid documents no version difference for answer as in 2020-09-14', async () => {
+  it('the other endpoints answer as in 2020-09-14 (the emulator versions /processor/auth/get only)', async () => {
     const { data: balance } = await h.plaid.processorBalanceGet({ processor_token: token }, version('2018-05-22'));
     expectValidPlaid('ProcessorBalanceGetResponse', balance);
     const { data: sync } = await h.plaid.processorTransactionsSync({ processor_token: token, count: 5 }, version('2019-05-29'));

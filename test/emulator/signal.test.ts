@@ -33,6 +33,28 @@ describe('/processor/signal/evaluate', () => {
     expect(await score('big', 25_000)).toBeGreaterThan(await score('small', 5));
   });
 
+  it("accepts Plaid's optional fields (user, device, payment method...), which do not change the scores", async () => {
+    const plain = await h.plaid.processorSignalEvaluate({ processor_token: token, client_transaction_id: 'opt-a', amount: 80 });
+    const { data } = await h.plaid.processorSignalEvaluate({
+      processor_token: token,
+      client_transaction_id: 'opt-b',
+      amount: 80,
+      user_present: true,
+      client_user_id: 'user_8842',
+      is_recurring: false,
+      default_payment_method: 'STANDARD_ACH',
+      user: {
+        name: { given_name: 'Alberta', family_name: 'Charleson' },
+        phone_number: '+11115553333',
+        email_address: 'accountholder0@example.com',
+        address: { street: '2992 Cameron Road', city: 'Malakoff', region: 'NY', postal_code: '14236', country: 'US' },
+      },
+      device: { ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0' },
+    });
+    expectValidPlaid('ProcessorSignalEvaluateResponse', data);
+    expect(data.scores).toEqual(plain.data.scores);
+  });
+
   it('returns the cached result for the same client_transaction_id within 24 h', async () => {
     const first = await h.plaid.processorSignalEvaluate({ processor_token: token, client_transaction_id: 'cached', amount: 1 });
     const second = await h.plaid.processorSignalEvaluate({ processor_token: token, client_transaction_id: 'cached', amount: 99_999 });
@@ -132,6 +154,14 @@ describe('/processor/signal/return/report', () => {
       returned_at: '2024-07-16T10:00:00Z',
     });
     expectValidPlaid('ProcessorSignalReturnReportResponse', data);
+  });
+
+  it('refuses a returned_at that is not an ISO 8601 date-time (INVALID_FIELD)', async () => {
+    await h.plaid.processorSignalEvaluate({ processor_token: token, client_transaction_id: 'ret-at', amount: 75 });
+    await expectSdkError(
+      h.plaid.processorSignalReturnReport({ processor_token: token, client_transaction_id: 'ret-at', return_code: 'R01', returned_at: '16/07/2024' }),
+      { status: 400, error_type: 'INVALID_REQUEST', error_code: 'INVALID_FIELD' },
+    );
   });
 
   it.each(['R1', 'X01', 'r01', 'R001', ''])('refuses return code %j (INVALID_FIELD)', async (code) => {

@@ -33,6 +33,8 @@ describe('/processor/transactions/sync', () => {
     expect((dates.at(-1)! - dates[0]!) / 86_400_000).toBeGreaterThanOrEqual(80);
     expect(added.some((t) => t.amount < 0)).toBe(true); // payroll credits
     expect(added.some((t) => t.pending)).toBe(true);
+    // Personal finance categories come without asking (the spec: "now returned by default").
+    expect(added.every((t) => t.personal_finance_category?.primary)).toBe(true);
     for (const cursorValue of pages.map((p) => p.next_cursor)) {
       expect(cursorValue.length).toBeLessThanOrEqual(256);
       expect(cursorValue).toMatch(/^[A-Za-z0-9+/=]+$/);
