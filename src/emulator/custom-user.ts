@@ -12,11 +12,11 @@ import { itemError } from './item-errors';
  * it) and `override_accounts[]` with `type`, `subtype`, `starting_balance`,
  * `force_available_balance`, `currency`, `meta {name, official_name, limit,
  * mask}`, `numbers {...}`, `transactions[]` (the account's whole history) and
- * `identity {names, phone_numbers, emails, addresses}`. The token points to
- * the first account of `override_accounts` (a processor token names one
- * account). Fields no processor endpoint shows (holdings,
- * investment_transactions, liability, inflow_model...) are accepted and
- * ignored.
+ * `identity {names, phone_numbers, emails, addresses}` and `inflow_model`
+ * (its monthly income). The token points to the first account of
+ * `override_accounts` (a processor token names one account). Fields no
+ * processor endpoint shows (holdings, investment_transactions, liability,
+ * income...) are accepted and ignored.
  *
  * A password that is not JSON, or JSON that does not follow the schema,
  * answers INVALID_CREDENTIALS at creation: Plaid documents no dedicated code,
@@ -85,6 +85,26 @@ const transactionSchema = z.looseObject({
   currency: z.string().regex(/^[A-Z]{3}$/).optional(),
 });
 
+const dayOfMonth = z.union([z.number().int().min(1).max(28), z.literal('last'), z.string().regex(/^([1-9]|1\d|2[0-8])$/)]);
+
+/** `inflow_model`: monthly-income needs its amount, day and name (the other types need a statement day). */
+const inflowModelSchema = z
+  .looseObject({
+    type: z.enum(['none', 'monthly-income', 'monthly-balance-payment', 'monthly-interest-only-payment']),
+    income_amount: z.number().positive().optional(),
+    payment_day_of_month: dayOfMonth.optional(),
+    transaction_name: z.string().min(1).optional(),
+    statement_day_of_month: dayOfMonth.optional(),
+  })
+  .refine(
+    (m) => m.type !== 'monthly-income' || (m.income_amount !== undefined && m.payment_day_of_month !== undefined && m.transaction_name !== undefined),
+    'monthly-income needs income_amount, payment_day_of_month and transaction_name',
+  )
+  .refine(
+    (m) => !m.type.startsWith('monthly-') || m.type === 'monthly-income' || (m.payment_day_of_month !== undefined && m.transaction_name !== undefined && m.statement_day_of_month !== undefined),
+    'payments need payment_day_of_month, transaction_name and statement_day_of_month',
+  );
+
 const accountSchema = z.looseObject({
   type: z.enum(ACCOUNT_TYPES),
   subtype: z.string().nullable(),
@@ -102,6 +122,7 @@ const accountSchema = z.looseObject({
   numbers: numbersSchema.optional(),
   transactions: z.array(transactionSchema).optional(),
   identity: identitySchema.optional(),
+  inflow_model: inflowModelSchema.optional(),
 });
 
 export const customUserConfigSchema = z.looseObject({
@@ -198,6 +219,15 @@ export function customProfile(config: CustomUserConfig, institution: EmulatorIns
     numbers,
     owners: [owner],
     ...(first?.transactions ? { transactions: first.transactions } : {}),
+    ...(first?.inflow_model?.type === 'monthly-income'
+      ? {
+          monthlyIncome: {
+            amount: first.inflow_model.income_amount!,
+            day: first.inflow_model.payment_day_of_month === 'last' ? 'last' : Number(first.inflow_model.payment_day_of_month),
+            name: first.inflow_model.transaction_name!,
+          },
+        }
+      : {}),
     ...(config.seed !== undefined ? { dataSeed: config.seed } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { PlaidError, errors } from '../plaid/errors';
 import type { ProcessorTransactionsSyncResponse, Transaction } from '../plaid/schemas';
-import { HISTORY_DAYS, customHistory, generateHistory, newTransaction, type GeneratedTransaction, type NewTransactionInput } from './data/transactions';
+import { HISTORY_DAYS, customHistory, generateHistory, monthlyIncomeHistory, newTransaction, type GeneratedTransaction, type NewTransactionInput } from './data/transactions';
 import { profileAccount } from './data/profile';
 import { hash32 } from './random';
 import type { Item, TransactionEvent } from './state';
@@ -42,9 +42,12 @@ export function ensureLog(item: Item): TransactionEvent[] {
   if (!item.log) {
     const days = item.daysRequested ?? HISTORY_DAYS;
     // A user_custom account with configured transactions has exactly those; any other gets a generated history.
-    const history = item.profile.transactions
+    const base = item.profile.transactions
       ? customHistory(item.seed, item.accountId, item.createdAt, item.profile.transactions, days)
       : generateHistory(item.seed, item.accountId, item.createdAt, days, item.profile.dataSeed);
+    const income = item.profile.monthlyIncome ? monthlyIncomeHistory(item.seed, item.accountId, item.createdAt, item.profile.monthlyIncome, days) : [];
+    // Oldest first; on one day the income comes after that day's other transactions (a stable sort keeps their order).
+    const history = [...base, ...income].sort((a, b) => (a.transaction.date < b.transaction.date ? -1 : a.transaction.date > b.transaction.date ? 1 : 0));
     let pulled = history;
     if (item.transactionsStatus === 'NOT_READY') pulled = [];
     else if (item.transactionsStatus === 'INITIAL_UPDATE_COMPLETE') pulled = history.filter((tx) => tx.transaction.date >= initialCutoff(item));

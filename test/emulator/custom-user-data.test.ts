@@ -122,6 +122,50 @@ describe('user_custom transactions', () => {
   });
 });
 
+describe('user_custom inflow_model', () => {
+  it('monthly-income adds an income transaction on the payment day of each month, besides the configured ones', async () => {
+    const token = await customToken({
+      ...CHECKING_WITH_TRANSACTIONS,
+      inflow_model: { type: 'monthly-income', income_amount: 2500, payment_day_of_month: 15, transaction_name: 'PLATYPUS PAYROLL' },
+    });
+    const { added } = await syncAll(token);
+    const income = added.filter((t) => t.name === 'PLATYPUS PAYROLL');
+    // The 90 days up to 2024-07-15 hold three 15ths.
+    expect(income.map((t) => [t.date, t.amount, t.pending])).toEqual([
+      ['2024-05-15', -2500, false],
+      ['2024-06-15', -2500, false],
+      ['2024-07-15', -2500, false],
+    ]);
+    expect(added.filter((t) => t.name !== 'PLATYPUS PAYROLL').map((t) => t.name)).toEqual(['ACME PAYROLL', 'Corner Bakery', 'Streaming Service']);
+    // Oldest first, income included.
+    const dates = added.map((t) => t.date);
+    expect(dates).toEqual([...dates].sort());
+  });
+
+  it("'last' is the month's last day; with a generated history the income comes on top of it", async () => {
+    const token = await customToken({
+      type: 'depository',
+      subtype: 'checking',
+      inflow_model: { type: 'monthly-income', income_amount: 1000, payment_day_of_month: 'last', transaction_name: 'MONTH END PAY' },
+    });
+    const { added } = await syncAll(token);
+    expect(added.filter((t) => t.name === 'MONTH END PAY').map((t) => t.date)).toEqual(['2024-04-30', '2024-05-31', '2024-06-30']);
+    expect(added.length).toBeGreaterThan(100);
+  });
+
+  it.each([
+    ['monthly-income without its amount', { type: 'monthly-income', payment_day_of_month: 1, transaction_name: 'PAY' }],
+    ['a payment day of 31', { type: 'monthly-income', income_amount: 10, payment_day_of_month: 31, transaction_name: 'PAY' }],
+    ['an unknown type', { type: 'weekly-income' }],
+  ])('refuses %s with INVALID_CREDENTIALS', async (_label, inflow_model) => {
+    await expectSdkError(customToken({ type: 'depository', subtype: 'checking', inflow_model }), {
+      status: 400,
+      error_type: 'ITEM_ERROR',
+      error_code: 'INVALID_CREDENTIALS',
+    });
+  });
+});
+
 describe('user_custom seed', () => {
   const shape = (txs: Transaction[]) => txs.map((t) => [t.name, t.amount, t.date, t.pending]);
 

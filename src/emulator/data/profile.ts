@@ -36,6 +36,15 @@ export interface AccountProfile {
   transactions?: readonly CustomTransactionConfig[];
   /** A user_custom `seed`: the generated history follows it instead of the token. */
   dataSeed?: string;
+  /** A user_custom `inflow_model` of type monthly-income: one income transaction a month, besides the history. */
+  monthlyIncome?: MonthlyIncome;
+}
+
+export interface MonthlyIncome {
+  amount: number;
+  /** 1-28, or the last day of the month. */
+  day: number | 'last';
+  name: string;
 }
 
 /**

@@ -246,3 +246,34 @@ export function customHistory(
 
 /** A configured transaction has no merchant, website or location. */
 const CUSTOM_MERCHANT: Merchant = m('', null, ['GENERAL_MERCHANDISE', 'GENERAL_MERCHANDISE_OTHER_GENERAL_MERCHANDISE'], [], '', 'other', 0, 0, null, null, null);
+
+/**
+ * A user_custom `inflow_model` of type monthly-income: "Income occurs once per
+ * month" on `payment_day_of_month` (or the month's last day), named
+ * `transaction_name`, for `income_amount` (money in, so a negative amount in
+ * Plaid's sign convention), posted, on each such day within the `days` up to
+ * the Item's creation day. These "appear in addition to" the other
+ * transactions.
+ */
+export function monthlyIncomeHistory(
+  itemSeed: string,
+  accountId: string,
+  createdAt: Date,
+  income: { amount: number; day: number | 'last'; name: string },
+  days: number = HISTORY_DAYS,
+): GeneratedTransaction[] {
+  const today = Date.UTC(createdAt.getUTCFullYear(), createdAt.getUTCMonth(), createdAt.getUTCDate());
+  const merchant: Merchant = { ...INCOME_MERCHANT, name: income.name };
+  const out: GeneratedTransaction[] = [];
+  for (let daysAgo = days - 1; daysAgo >= 0; daysAgo--) {
+    const day = new Date(today - daysAgo * 86_400_000);
+    const lastOfMonth = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 1, 0)).getUTCDate();
+    const payday = income.day === 'last' ? lastOfMonth : income.day;
+    if (day.getUTCDate() !== payday) continue;
+    const tx = buildTransaction(`${itemSeed}:income:${isoDate(day)}`, accountId, merchant, isoDate(day), -income.amount, false);
+    out.push({ ...tx, originalDescription: income.name.toUpperCase() });
+  }
+  return out;
+}
+
+const INCOME_MERCHANT: Merchant = m('', null, ['INCOME', 'INCOME_WAGES'], ['Transfer', 'Payroll'], '21009000', 'other', 0, 0, null, null, null);
