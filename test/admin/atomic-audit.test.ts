@@ -9,8 +9,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_CHAIN_LOCK } from '../../src/audit/postgres-writer';
 import { verifyChain } from '../../src/audit/verify';
-import { openPostgres } from '../../src/db/postgres';
-import { scratchPostgres, type TestDatabase } from '../support/db';
+import { scratchPostgresWithSession } from '../support/db';
 import { expectPlaidError } from '../support/plaid-spec';
 import { type TestStack } from '../support/stack';
 import { admin, type Client, clientCall, mintRawToken, startWorld } from '../support/tenants';
@@ -18,36 +17,23 @@ import { auditRows } from '../support/audit';
 
 const TIMEOUT_MS = 300;
 
-let scratch: Awaited<ReturnType<typeof scratchPostgres>>;
-let db: TestDatabase;
+let pg: Awaited<ReturnType<typeof scratchPostgresWithSession>>;
 let stack: TestStack;
 let other: postgres.Sql;
 let partner: Client;
 let fintech: Client;
 
 beforeAll(async () => {
-  scratch = await scratchPostgres('gw_atomic');
-  db = { ...openPostgres(scratch.url, { max: 10 }), url: scratch.url };
-  ({ stack, partner, fintech } = await startWorld({ db, env: { DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) } }));
-  other = postgres(scratch.url, { max: 1, onnotice: () => {} });
+  pg = await scratchPostgresWithSession('gw_atomic');
+  other = pg.other;
+  ({ stack, partner, fintech } = await startWorld({ db: pg.db, env: { DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) } }));
 });
 afterAll(async () => {
   await stack?.close();
-  await db?.close();
-  await other?.end();
-  await scratch?.drop();
+  await pg?.close();
 });
 
-async function withChainLocked<T>(body: () => Promise<T>): Promise<T> {
-  const session = await other.reserve();
-  try {
-    await session`select pg_advisory_lock(${AUDIT_CHAIN_LOCK})`;
-    return await body();
-  } finally {
-    await session`select pg_advisory_unlock(${AUDIT_CHAIN_LOCK})`;
-    session.release();
-  }
-}
+const withChainLocked = <T>(body: () => Promise<T>) => pg.whileLocked((session) => session`select pg_advisory_lock(${AUDIT_CHAIN_LOCK})`, body);
 
 const count = async (table: string) => Number((await other.unsafe(`select count(*)::int as n from ${table}`))[0]!.n);
 

@@ -18,7 +18,7 @@ import { foldStaleIntents, OUTCOME_UNKNOWN } from '../../src/audit/intents';
 import { verifyChain } from '../../src/audit/verify';
 import { openPostgres } from '../../src/db/postgres';
 import { base64url, randomBytes } from '../../src/lib/ids';
-import { scratchPostgres, type TestDatabase } from '../support/db';
+import { scratchPostgresWithSession } from '../support/db';
 import { json, startGatewayProcess, until } from '../support/gateway-process';
 import { expectPlaidError } from '../support/plaid-spec';
 import { bearer, call, type TestStack } from '../support/stack';
@@ -28,41 +28,25 @@ import { httpPost } from '../support/http';
 
 const TIMEOUT_MS = 300;
 
-let scratch: Awaited<ReturnType<typeof scratchPostgres>>;
-let db: TestDatabase;
+let pg: Awaited<ReturnType<typeof scratchPostgresWithSession>>;
 let stack: TestStack;
 let other: postgres.Sql;
 let partner: Partner;
 let token: Token;
 
 beforeAll(async () => {
-  scratch = await scratchPostgres('gw_bw');
-  db = { ...openPostgres(scratch.url, { max: 10 }), url: scratch.url };
-  ({ stack, partner, token } = await startWorldWithToken({ db, http: true, env: { DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) } }));
-  other = postgres(scratch.url, { max: 1, onnotice: () => {} });
+  pg = await scratchPostgresWithSession('gw_bw');
+  other = pg.other;
+  ({ stack, partner, token } = await startWorldWithToken({ db: pg.db, http: true, env: { DATABASE_TIMEOUT_MS: String(TIMEOUT_MS) } }));
 });
 
 afterAll(async () => {
   await stack?.close();
-  await db?.close();
-  await other?.end();
-  await scratch?.drop();
+  await pg?.close();
 });
 
 const authGet = () => httpPost(stack, '/processor/auth/get', { processor_token: token.gatewayToken }, plaidHeaders(partner));
 
-/** Runs `body` while another session holds a lock taken by `lock` (released after). */
-async function whileLocked<T>(lock: (sql: postgres.ReservedSql) => Promise<unknown>, body: () => Promise<T>): Promise<T> {
-  const session = await other.reserve();
-  try {
-    await lock(session);
-    return await body();
-  } finally {
-    await session`rollback`.catch(() => {});
-    await session`select pg_advisory_unlock_all()`;
-    session.release();
-  }
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
   const t0 = performance.now();
@@ -72,7 +56,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number
 
 describe('bounded waits', () => {
   it('an admission that cannot lock its rate-limit counters answers API_ERROR within the bound, and is recorded', async () => {
-    const { result: res, ms } = await whileLocked(
+    const { result: res, ms } = await pg.whileLocked(
       async (s) => {
         await s`begin`;
         await s`lock table rate_limit_counters in exclusive mode`;
@@ -94,7 +78,7 @@ describe('bounded waits', () => {
   });
 
   it('a blocked audit chain: the call answers API_ERROR within the bound, /ready says so, and the call still reaches the trail', async () => {
-    const { blocked, ready } = await whileLocked(
+    const { blocked, ready } = await pg.whileLocked(
       (s) => s`select pg_advisory_lock(${AUDIT_CHAIN_LOCK})`,
       async () => ({ blocked: await timed(authGet), ready: await call(stack.app, 'GET', '/ready') }),
     );
@@ -136,7 +120,7 @@ describe('a gateway killed between Plaid’s answer and the audit commit', () =>
   });
 
   const startGateway = (port: number, emulatorPort: number, env: Record<string, string>) =>
-    startGatewayProcess({ databaseUrl: scratch.url, port, emulatorPort, adminKey, encryptionKey, env });
+    startGatewayProcess({ databaseUrl: pg.url, port, emulatorPort, adminKey, encryptionKey, env });
 
   it('leaves a trail that verifies and, once a gateway runs again, shows the call', async () => {
     const port = 19000 + Math.floor(Math.random() * 500);
@@ -176,7 +160,7 @@ describe('a gateway killed between Plaid’s answer and the audit commit', () =>
     }
 
     // Right after the crash: the chain verifies, and the call waits as an intent.
-    const handle = openPostgres(scratch.url, { max: 2 });
+    const handle = openPostgres(pg.url, { max: 2 });
     try {
       expect(await verifyChain(handle.db)).toMatchObject({ ok: true });
       expect((await other`select count(*)::int as n from audit_intents`)[0]!.n).toBe(1);

@@ -14,8 +14,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/database';
 import { verifyChain } from '../../src/audit/verify';
-import { openPostgres } from '../../src/db/postgres';
-import { scratchPostgres, type TestDatabase } from '../support/db';
+import { scratchPostgres, testDatabaseAt, type TestDatabase } from '../support/db';
 import { serverUrl } from '../support/pg-url';
 import { startOutageProxy, type OutageProxy } from '../support/outage-proxy';
 import { expectPlaidError } from '../support/plaid-spec';
@@ -35,7 +34,7 @@ let token: Token;
 beforeAll(async () => {
   scratch = await scratchPostgres('gw_outage');
   proxy = await startOutageProxy(scratch.url);
-  db = { ...openPostgres(proxy.url, { max: 10 }), url: proxy.url };
+  db = testDatabaseAt(proxy.url);
   // Limits high enough that the load below is never rate limited: this test is about the database.
   const generous = { '/processor/auth/get': { limit: 100_000, window_seconds: 60 } };
   ({ stack, partner, token } = await startWorldWithToken({

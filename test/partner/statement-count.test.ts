@@ -8,8 +8,7 @@
  * none): DATABASE_URL's server, else the local one, as in the workerd suite.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres } from '../../src/db/postgres';
-import { scratchPostgres, type TestDatabase } from '../support/db';
+import { scratchPostgres, testDatabaseAt, type TestDatabase } from '../support/db';
 import { startStatementCounter, type StatementCounter } from '../support/pg-counter';
 import { type TestStack } from '../support/stack';
 import { createPartner, importToken, plaidHeaders, revokeToken, type Fintech, type Partner, startWorld } from '../support/tenants';
@@ -28,7 +27,7 @@ let fintech: Fintech;
 beforeAll(async () => {
   scratch = await scratchPostgres('gw_sc');
   counter = await startStatementCounter(scratch.url);
-  db = { ...openPostgres(counter.url, { max: 10 }), url: counter.url };
+  db = testDatabaseAt(counter.url);
   ({ stack, partner, fintech } = await startWorld({ db, http: true }));
 });
 

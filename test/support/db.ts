@@ -47,9 +47,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   } finally {
     await admin.end();
   }
-  const url = withDatabase(databaseUrl, name);
-  const handle = openPostgres(url, { max: 10 });
-  return { ...handle, url };
+  return testDatabaseAt(withDatabase(databaseUrl, name));
 }
 
 /**
@@ -87,4 +85,43 @@ export async function everyTableText(db: Database): Promise<string> {
     parts.push(`${table_name}: ${rows.map((r) => r.j).join('\n')}`);
   }
   return parts.join('\n');
+}
+
+/** A pooled handle on the Postgres database at `url` (a second pool, or a proxy in front of it) for a test stack. */
+export function testDatabaseAt(url: string): TestDatabase {
+  return { ...openPostgres(url, { max: 10 }), url };
+}
+
+/**
+ * A scratch Postgres database (scratchPostgres) with a pooled handle for the
+ * gateway (`db`) and one more session of the test's own (`other`), to look at
+ * the tables and hold locks behind the gateway's back (`whileLocked`).
+ */
+export async function scratchPostgresWithSession(prefix: string) {
+  const scratch = await scratchPostgres(prefix);
+  const db = testDatabaseAt(scratch.url);
+  const other = postgres(scratch.url, { max: 1, onnotice: () => {} });
+  return {
+    url: scratch.url,
+    db,
+    other,
+    /** Runs `body` while `other` holds what `lock` takes; its advisory locks and any open transaction are released after. */
+    async whileLocked<T>(lock: (session: postgres.ReservedSql) => Promise<unknown>, body: () => Promise<T>): Promise<T> {
+      const session = await other.reserve();
+      try {
+        await lock(session);
+        return await body();
+      } finally {
+        await session`rollback`.catch(() => {});
+        await session`select pg_advisory_unlock_all()`;
+        session.release();
+      }
+    },
+    /** Closes both (the gateway's stack first) and drops the database. */
+    async close() {
+      await db.close();
+      await other.end();
+      await scratch.drop();
+    },
+  };
 }

@@ -12,8 +12,7 @@ import { base64url, randomBytes } from '../../src/lib/ids';
 import { createLogger } from '../../src/lib/logger';
 import { buildNodeDeps } from '../../src/node/deps';
 import { closeServer, listen } from '../../src/node/serve';
-import { openPostgres } from '../../src/db/postgres';
-import { openTestDatabase, type TestDatabase } from './db';
+import { openTestDatabase, testDatabaseAt, type TestDatabase } from './db';
 
 export const TEST_PLAID_CLIENT: EmulatorClient = { clientId: 'test_plaid_client', secret: 'test_plaid_secret_value_000000' };
 export const OTHER_PLAID_CLIENT: EmulatorClient = { clientId: 'other_plaid_client', secret: 'other_plaid_secret_value_0000' };
@@ -118,7 +117,7 @@ export async function startTwoInstances(
   };
   const db = await openTestDatabase();
   const a = await startTestStack({ db, env, http: options.http });
-  const second: TestDatabase | undefined = db.url ? { ...openPostgres(db.url, { max: 10 }), url: db.url } : undefined;
+  const second: TestDatabase | undefined = db.url ? testDatabaseAt(db.url) : undefined;
   const b = await (options.startSecond ?? startTestStack)({ db: second ?? db, env, http: options.http, emulator: a.emulator });
   return {
     a,
