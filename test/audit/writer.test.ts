@@ -118,6 +118,7 @@ describe('appending records', () => {
     expect(JSON.parse(String(row!.details))).toEqual(input.details);
     const expected = await chainHash(GENESIS_HASH, {
       seq: 1,
+      chain_version: 2,
       occurred_at: input.occurredAt,
       request_id: input.requestId,
       actor_type: 'partner',
