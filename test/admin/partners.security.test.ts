@@ -6,7 +6,7 @@ import type { AppEnv } from '../../src/context';
 import * as ids from '../../src/lib/ids';
 import { PlaidError } from '../../src/plaid/errors';
 import { bearer, call, startTestStack, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
-import { admin, createFintech, createPartner, plaidHeaders } from '../support/tenants';
+import { admin, createFintech, createPartner, type Keys, plaidHeaders } from '../support/tenants';
 import { auditRows } from '../support/audit';
 
 vi.mock('../../src/lib/ids', async (importOriginal) => {
@@ -31,7 +31,7 @@ function partnerProbe() {
   });
   app.post('/probe', requireClient('partner'), (c) => c.json({ principal: c.var.principal }));
   app.onError((err, c) => c.json({ error_code: err instanceof PlaidError ? err.code : 'UNEXPECTED' }, 400));
-  return (client: { clientId: string; secret: string }) =>
+  return (client: Keys) =>
     app.request('/probe', { method: 'POST', headers: { 'content-type': 'application/json', ...plaidHeaders(client) }, body: '{}' });
 }
 

@@ -11,7 +11,7 @@ import { CURRENT_CHAIN_VERSION } from '../../src/audit/record';
 import { queryRows } from '../../src/db/database';
 import { expectPlaidError } from '../support/plaid-spec';
 import { bearer, call, startTestStack, type TestStack } from '../support/stack';
-import { admin, createFintech, createPartner, clientCall, importToken, plaidHeaders, type Client } from '../support/tenants';
+import { admin, type Client, clientCall, createFintech, createPartner, importToken, plaidHeaders } from '../support/tenants';
 import { record, tamper } from '../support/audit';
 
 let stack: TestStack;

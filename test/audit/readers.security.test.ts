@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/database';
 import { newGatewayToken } from '../../src/tenancy/tokens';
 import { bearer, call, startTestStack, type TestStack } from '../support/stack';
-import { admin, type Client, createFintech, createPartner, importToken, plaidHeaders } from '../support/tenants';
+import { admin, type Client, createAuditor, createFintech, createPartner, importToken, plaidHeaders } from '../support/tenants';
 
 let stack: TestStack;
 let partnerA: Client;
@@ -30,8 +30,7 @@ beforeAll(async () => {
     const res = await call(stack.app, 'POST', '/processor/auth/get', { body: { processor_token }, headers: plaidHeaders(partnerA) });
     expect(res.body.error_code).toBe('INVALID_PROCESSOR_TOKEN');
   }
-  const auditor = await admin(stack, 'POST', '/admin/auditors', { name: 'A only', partner_id: partnerA.id });
-  scopedKey = auditor.body.key;
+  scopedKey = (await createAuditor(stack, { name: 'A only', partner_id: partnerA.id })).key;
 });
 afterAll(async () => stack?.close());
 

@@ -9,7 +9,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../src/db/database';
 import { bearer, call, startTestStack, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
-import { admin, createFintech, createPartner, clientCall, importToken, plaidHeaders } from '../support/tenants';
+import { admin, clientCall, createAuditor, createFintech, createPartner, importToken, plaidHeaders } from '../support/tenants';
 
 let stack: TestStack;
 const seeded = new Map<string, string>();
@@ -27,8 +27,8 @@ beforeAll(async () => {
   seeded.set('fintech secret', fintech.secret);
   seeded.set('partner name', 'Secretive Partner Inc');
   seeded.set('fintech name', 'Hidden Fintech LLC');
-  const auditor = await admin(stack, 'POST', '/admin/auditors', { name: 'Auditor Name Here', partner_id: partner.id });
-  seeded.set('auditor key', auditor.body.key);
+  const auditor = await createAuditor(stack, { name: 'Auditor Name Here', partner_id: partner.id });
+  seeded.set('auditor key', auditor.key);
 
   const token = await importToken(stack, { partner, fintech, webhook: 'https://hooks.example/secret-path?sig=abc123' });
   seeded.set('raw token', token.rawToken);

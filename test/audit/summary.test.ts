@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUMMARY_LIST_LIMIT } from '../../src/audit/summary';
 import { expectPlaidError } from '../support/plaid-spec';
 import { bearer, call, startTestStack, type TestStack } from '../support/stack';
-import { createFintech, createPartner, importToken, plaidHeaders, insertAuditorRow, insertPartnerRow } from '../support/tenants';
+import { createFintech, createPartner, importToken, insertAuditorRow, insertPartnerRow, plaidHeaders } from '../support/tenants';
 import { record } from '../support/audit';
 import { appendKnown, AUTH, BALANCE, KNOWN, WINDOW, type Spec } from './summary-fixtures';
 import { emulatorPost } from '../support/http';

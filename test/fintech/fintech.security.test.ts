@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, call, type TestStack } from '../support/stack';
-import { admin, admitCall, type Client, createFintech, createPartner, clientCall, importToken, plaidHeaders, mintRawToken, startWorld, webhookDestinationUrl, tokenRow } from '../support/tenants';
+import { admin, admitCall, type Client, clientCall, createAuditor, createFintech, createPartner, importToken, mintRawToken, plaidHeaders, startWorld, tokenRow, webhookDestinationUrl } from '../support/tenants';
 import { auditRows } from '../support/audit';
 
 let stack: TestStack;
@@ -35,8 +35,8 @@ describe('who may call the fintech API', () => {
   });
 
   it('the operator key and an auditor key are not fintech credentials', async () => {
-    const auditor = await admin(stack, 'POST', '/admin/auditors', { name: 'A' });
-    for (const key of [stack.adminKey, auditor.body.key]) {
+    const auditor = await createAuditor(stack, { name: 'A' });
+    for (const key of [stack.adminKey, auditor.key]) {
       const res = await call(stack.app, 'POST', '/processor/token/permissions/get', {
         headers: bearer(key),
         body: { processor_token: 'processor-gw-x' },

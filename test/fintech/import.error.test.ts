@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processorTokens } from '../../src/db/schema';
 import { call, type TestStack } from '../support/stack';
-import { admin, type Client, createPartner, clientCall, importToken, plaidHeaders, mintRawToken, startWorld } from '../support/tenants';
+import { admin, type Client, clientCall, createPartner, importToken, mintRawToken, plaidHeaders, startWorld } from '../support/tenants';
 
 let stack: TestStack;
 let partner: Client;

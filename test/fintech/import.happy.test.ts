@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { looksLikeGatewayToken, sealContext } from '../../src/tenancy/tokens';
 import { call, type TestStack } from '../support/stack';
 import { auditRows } from '../support/audit';
-import { type Client, clientCall, mintRawToken, startWorld, webhookDestinationUrl, tokenRow } from '../support/tenants';
+import { type Client, clientCall, mintRawToken, startWorld, tokenRow, webhookDestinationUrl } from '../support/tenants';
 
 let stack: TestStack;
 let partner: Client;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectValidPlaid } from '../support/plaid-spec';
 import { type TestStack } from '../support/stack';
 import { auditRecordFor } from '../support/audit';
-import { plaidHeaders, type Partner, type Token, startWorldWithToken } from '../support/tenants';
+import { type Partner, plaidHeaders, startWorldWithToken, type Token } from '../support/tenants';
 import { plaidSdk } from '../support/sdk';
 import { httpPost } from '../support/http';
 

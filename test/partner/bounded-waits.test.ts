@@ -23,7 +23,7 @@ import { json, startGatewayProcess, until } from '../support/gateway-process';
 import { expectPlaidError } from '../support/plaid-spec';
 import { bearer, call, type TestStack } from '../support/stack';
 import { auditRecordFor } from '../support/audit';
-import { createFintech, createPartner, gatewayAt, importToken, plaidHeaders, type Partner, type Token, startWorldWithToken } from '../support/tenants';
+import { createFintech, createPartner, gatewayAt, importToken, type Partner, plaidHeaders, startWorldWithToken, type Token } from '../support/tenants';
 import { httpPost } from '../support/http';
 
 const TIMEOUT_MS = 300;

@@ -19,7 +19,7 @@ import { serverUrl } from '../support/pg-url';
 import { startOutageProxy, type OutageProxy } from '../support/outage-proxy';
 import { expectPlaidError } from '../support/plaid-spec';
 import { type TestStack } from '../support/stack';
-import { plaidHeaders, type Partner, type Token, startWorldWithToken } from '../support/tenants';
+import { type Partner, plaidHeaders, startWorldWithToken, type Token } from '../support/tenants';
 import { httpPost } from '../support/http';
 
 const TIMEOUT_MS = 2_000;

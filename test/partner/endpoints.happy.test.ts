@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectValidPlaid } from '../support/plaid-spec';
 import { type TestStack } from '../support/stack';
 import { auditRecordFor } from '../support/audit';
-import { type Partner, type Token, startWorldWithToken } from '../support/tenants';
+import { type Partner, startWorldWithToken, type Token } from '../support/tenants';
 import { plaidSdk } from '../support/sdk';
 import type { PlaidApi } from 'plaid';
 

@@ -20,10 +20,10 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { queryRows } from '../../src/db/database';
+import { DEFAULT_PARTNER_PRODUCTS } from '../../src/tenancy/schemas';
 import { usingPostgres } from '../support/db';
 import { startTestStack, startTwoInstances, type TestStack } from '../support/stack';
-import { admin, createFintech, createPartner, disablePartner, importToken, revokeToken, setTokenProducts, type Fintech, type Partner, type Token } from '../support/tenants';
-import { DEFAULT_PARTNER_PRODUCTS } from '../../src/tenancy/schemas';
+import { admin, createFintech, createPartner, disablePartner, type Fintech, importToken, type Keys, type Partner, revokeToken, setTokenProducts, type Token } from '../support/tenants';
 import { expectSdkError, plaidSdk } from '../support/sdk';
 
 const ON = usingPostgres() ? 'Postgres, one pool per instance' : 'PGlite, one shared in-process handle';
@@ -49,7 +49,6 @@ beforeAll(async () => {
 afterAll(async () => instances?.close());
 
 type Product = 'auth' | 'balance';
-type Keys = { clientId: string; secret: string };
 
 /** A successful partner call through the SDK over HTTP on `stack`. */
 async function expectServed(stack: TestStack, keys: Keys, token: Token, product: Product): Promise<void> {

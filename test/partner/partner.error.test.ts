@@ -7,7 +7,7 @@ import { newGatewayToken } from '../../src/tenancy/tokens';
 import { expectPlaidError } from '../support/plaid-spec';
 import { OTHER_PLAID_CLIENT, type TestStack } from '../support/stack';
 import { auditRecordFor } from '../support/audit';
-import { createPartner, disablePartner, importToken, plaidHeaders, mintRawToken, revokeToken, setTokenProducts, type Fintech, type Partner, type Token, startWorldWithToken } from '../support/tenants';
+import { createPartner, disablePartner, type Fintech, importToken, type Keys, mintRawToken, type Partner, plaidHeaders, revokeToken, setTokenProducts, startWorldWithToken, type Token } from '../support/tenants';
 import { emulatorPost, httpPost } from '../support/http';
 import { expectSdkError, plaidSdk } from '../support/sdk';
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => stack?.close());
 
-const authGet = (processorToken: string, who: { clientId: string; secret: string } = partner) =>
+const authGet = (processorToken: string, who: Keys = partner) =>
   httpPost(stack, '/processor/auth/get', { processor_token: processorToken }, plaidHeaders(who));
 
 describe('tokens the partner may not use answer INVALID_PROCESSOR_TOKEN, whatever the reason', () => {

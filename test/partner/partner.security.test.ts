@@ -9,7 +9,7 @@ import { auditEvents } from '../../src/db/schema';
 import { expectPlaidError } from '../support/plaid-spec';
 import { TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
 import { type BadUpstream, OK_AUTH_BODY, startBadUpstream } from '../upstream/bad-upstream';
-import { plaidHeaders, type Fintech, type Partner, type Token, startWorldWithToken } from '../support/tenants';
+import { type Fintech, type Partner, plaidHeaders, startWorldWithToken, type Token } from '../support/tenants';
 import { emulatorPost, httpPost } from '../support/http';
 import { plaidSdk } from '../support/sdk';
 

@@ -9,7 +9,7 @@ import { expectPlaidError } from '../support/plaid-spec';
 import { type TestStack } from '../support/stack';
 import { type BadUpstream, OK_AUTH_BODY, startBadUpstream } from '../upstream/bad-upstream';
 import { auditRecordFor } from '../support/audit';
-import { plaidHeaders, type Partner, type Token, startWorldWithToken } from '../support/tenants';
+import { type Partner, plaidHeaders, startWorldWithToken, type Token } from '../support/tenants';
 import { httpPost } from '../support/http';
 
 const TIMEOUT_MS = 300;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratchPostgres, testDatabaseAt, type TestDatabase } from '../support/db';
 import { startStatementCounter, type StatementCounter } from '../support/pg-counter';
 import { type TestStack } from '../support/stack';
-import { createPartner, importToken, plaidHeaders, revokeToken, type Fintech, type Partner, startWorld } from '../support/tenants';
+import { createPartner, type Fintech, importToken, type Keys, type Partner, plaidHeaders, revokeToken, startWorld } from '../support/tenants';
 import { httpPost } from '../support/http';
 
 const MAX_STATEMENTS = 2;
@@ -68,7 +68,7 @@ function expectCheap(measured: { statements: string[]; roundTrips: number }, ext
   expect(measured.roundTrips, message).toBeLessThanOrEqual(MAX_ROUND_TRIPS + extra);
 }
 
-const authGet = (p: { clientId: string; secret: string }, processorToken: string) =>
+const authGet = (p: Keys, processorToken: string) =>
   httpPost(stack, '/processor/auth/get', { processor_token: processorToken }, plaidHeaders(p));
 
 describe('database statements of one warm partner call (Node)', () => {

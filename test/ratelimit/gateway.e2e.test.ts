@@ -5,7 +5,7 @@
  * the one embedded instance (it cannot be opened twice).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFintech, createPartner, importToken, plaidHeaders, type Fintech } from '../support/tenants';
+import { createFintech, createPartner, type Fintech, importToken, plaidHeaders } from '../support/tenants';
 import { usingPostgres } from '../support/db';
 import { call, startTwoInstances, type TestStack } from '../support/stack';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unsealForCall } from '../../src/tenancy/admission';
 import { newGatewayToken } from '../../src/tenancy/tokens';
 import { startTestStack, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
-import { admin, admitCall, createFintech, createPartner, clientCall, importToken, mintRawToken, type Client } from '../support/tenants';
+import { admin, admitCall, type Client, clientCall, createFintech, createPartner, importToken, mintRawToken } from '../support/tenants';
 
 let stack: TestStack;
 let partner: Client;

@@ -5,7 +5,7 @@ import { Keyring } from '../../src/tenancy/crypto';
 import { unsealForCall } from '../../src/tenancy/admission';
 import { rotateKeys, sealedKeyUsage } from '../../src/tenancy/rotation';
 import { startTestStack, type TestStack } from '../support/stack';
-import { admitCall, createFintech, createPartner, clientCall, importToken, mintRawToken } from '../support/tenants';
+import { admitCall, clientCall, createFintech, createPartner, importToken, mintRawToken } from '../support/tenants';
 
 let stack: TestStack;
 beforeAll(async () => {

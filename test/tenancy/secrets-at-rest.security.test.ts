@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, TEST_PLAID_CLIENT, type TestStack } from '../support/stack';
-import { admin, createFintech, createPartner, clientCall, importToken, mintRawToken } from '../support/tenants';
+import { admin, clientCall, createAuditor, createFintech, createPartner, importToken, mintRawToken } from '../support/tenants';
 import { everyTableText } from '../support/db';
 
 let stack: TestStack;
@@ -14,7 +14,7 @@ describe('nothing secret is stored in clear', () => {
     const plaidSecret = `plaid-secret-${crypto.randomUUID()}`;
     const partner = await createPartner(stack, { plaid: { clientId: TEST_PLAID_CLIENT.clientId, secret: plaidSecret } });
     const fintech = await createFintech(stack);
-    const auditor = await admin(stack, 'POST', '/admin/auditors', { name: 'Compliance', partner_id: partner.id });
+    const auditor = await createAuditor(stack, { name: 'Compliance', partner_id: partner.id });
     const imported = await importToken(stack, { partner, fintech, rawToken: await mintRawToken(stack), products: ['auth'] });
     await clientCall(stack, fintech, '/processor/token/permissions/get', { processor_token: imported.gatewayToken });
     const rotated = await admin(stack, 'POST', `/admin/partners/${partner.id}/rotate_secret`, {});
@@ -38,7 +38,7 @@ describe('nothing secret is stored in clear', () => {
       partnerSecret: partner.secret,
       rotatedPartnerSecret: rotated.body.secret,
       fintechSecret: fintech.secret,
-      auditorKey: auditor.body.key,
+      auditorKey: auditor.key,
     };
     for (const [name, value] of Object.entries(secrets)) {
       expect(text.includes(value), name).toBe(false);

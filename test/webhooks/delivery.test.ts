@@ -14,7 +14,7 @@ import { openTestDatabase, type TestDatabase } from '../support/db';
 import { startTestStack, startTwoInstances, type TestStack } from '../support/stack';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver';
 import { auditRows } from '../support/audit';
-import { type Client, createFintech, createPartner, clientCall, importToken } from '../support/tenants';
+import { type Client, clientCall, createFintech, createPartner, importToken } from '../support/tenants';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {

@@ -9,7 +9,7 @@ import { sha256Hex } from '../../src/lib/ids';
 import { verifyGatewaySignature } from '../../src/webhooks/signature';
 import { plaidSdk } from '../support/sdk';
 import { auditRows } from '../support/audit';
-import { type Client, createFintech, createPartner, clientCall, importToken, plaidHeaders, startWorld } from '../support/tenants';
+import { type Client, clientCall, createFintech, createPartner, importToken, plaidHeaders, startWorld } from '../support/tenants';
 import { call, type TestStack } from '../support/stack';
 import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../support/webhook-receiver';
 import { emulatorControl } from '../support/http';
