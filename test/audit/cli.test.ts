@@ -4,7 +4,6 @@
  * Postgres database (DATABASE_URL). The command functions run in-process, and
  * the real CLI is spawned for its exit codes.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +19,7 @@ import { openPglite } from '../../src/db/pglite';
 import { openPostgres } from '../../src/db/postgres';
 import { openTestDatabase, usingPostgres } from '../support/db';
 import { record, tamper } from '../support/audit';
+import { runTsx } from '../support/scripts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gw-audit-cli-'));
 let env: Record<string, string>;
@@ -72,19 +72,8 @@ function io(): AuditCliIo & { stdoutText: () => string; lines: string[]; errors:
   };
 }
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: process.cwd(),
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function runCli(args: string[]) {
+  return runTsx('src/cli/main.ts', args, { LOG_LEVEL: 'silent', ...env });
 }
 
 describe('audit CLI', () => {

@@ -26,7 +26,15 @@ export interface EmulatorHandle {
 export async function startEmulator(options: Partial<EmulatorOptions> = {}): Promise<EmulatorHandle> {
   const app = createEmulatorApp({ clients: [TEST_PLAID_CLIENT, OTHER_PLAID_CLIENT], rateLimits: false, ...options });
   const { server, url } = await listen(app, 0);
-  return { url, app, close: () => closeServer(server) };
+  return {
+    url,
+    app,
+    close: async () => {
+      // Pending webhook retries would otherwise fire minutes after the test closed.
+      app.emulator.webhooks.cancelRetries();
+      await closeServer(server);
+    },
+  };
 }
 
 export function testConfig(overrides: Record<string, string> = {}): GatewayConfig {
