@@ -1,6 +1,6 @@
 /**
- * Validates JSON bodies against Plaid's official OpenAPI spec
- * (shared/plaid-openapi/2020-09-14.yml), for emulator and gateway tests alike.
+ * Validates JSON bodies against Plaid's official OpenAPI spec (vendored in
+ * test/fixtures/plaid-openapi/), for emulator and gateway tests alike.
  *
  * The spec is OpenAPI 3.0, so before handing it to ajv (JSON Schema draft-07)
  * we convert what differs: `nullable: true` becomes "null or the schema"
@@ -10,8 +10,9 @@
  * (double, int32, url, ...) are accepted as-is.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
@@ -20,18 +21,15 @@ import { expect } from 'vitest';
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-const SPEC_FILE = 'plaid-openapi/2020-09-14.yml';
+const VENDORED_SPEC = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/plaid-openapi/2020-09-14.yml.gz');
 const DROPPED_KEYWORDS = new Set(['example', 'examples', 'deprecated', 'discriminator', 'xml', 'externalDocs', 'readOnly', 'writeOnly']);
 
-function findSpec(): string {
-  const candidates = [
-    process.env.PLAID_OPENAPI_SPEC,
-    resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared', SPEC_FILE),
-    join('/work/shared', SPEC_FILE),
-  ].filter((p): p is string => Boolean(p));
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`Plaid OpenAPI spec not found (tried ${candidates.join(', ')}); set PLAID_OPENAPI_SPEC`);
-  return found;
+/** The spec's YAML text: PLAID_OPENAPI_SPEC (plain or .gz) when set, else the vendored copy. */
+function specText(): string {
+  const path = process.env.PLAID_OPENAPI_SPEC || VENDORED_SPEC;
+  if (!existsSync(path)) throw new Error(`Plaid OpenAPI spec not found at ${path}`);
+  const bytes = readFileSync(path);
+  return (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
 }
 
 /** OpenAPI 3.0 schema -> draft-07 JSON Schema (see the file comment). */
@@ -81,7 +79,7 @@ let validator: SpecValidator | undefined;
 
 function load(): SpecValidator {
   if (validator) return validator;
-  const spec = parse(readFileSync(findSpec(), 'utf8')) as { components: { schemas: JsonObject } };
+  const spec = parse(specText()) as { components: { schemas: JsonObject } };
   const schemas = mapValues(spec.components.schemas, convertOas30) as JsonObject;
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
   const addFormats = (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
