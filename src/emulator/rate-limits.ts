@@ -3,7 +3,7 @@ import { PlaidError } from '../plaid/errors';
 /**
  * Plaid's Sandbox rate limits, applied per Item (processor token), per client and,
  * for Signal, per transaction. Plaid publishes no rows for the /processor/* data
- * endpoints (reference README gap 13), so each mirrors its Item-endpoint
+ * endpoints, so each mirrors its Item-endpoint
  * counterpart's Sandbox row and error code:
  *
  * | path | per Item | per client | code |

@@ -66,7 +66,7 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<PartnerPath, Readonly<Endpoint
  * transactions sync. For balance, Plaid's Item endpoint distinguishes the
  * per-Item limit (BALANCE_LIMIT) from the per-client one
  * (ACCOUNTS_BALANCE_GET_LIMIT, named after /accounts/balance/get); the gateway
- * answers BALANCE_LIMIT for both, as the design contract names it for
+ * answers BALANCE_LIMIT for both, the code partners are told to expect from
  * /processor/balance/get (the emulator, mimicking Plaid, keeps the split).
  * IDENTITY_LIMIT belongs to /identity/get, not to identity match, and Signal
  * has no code: those answer RATE_LIMIT.

@@ -12,7 +12,7 @@ import { plaidErrorFromZod } from '../plaid/validation';
 
 /**
  * Plaid's `processor` values for /processor/token/create: the 38 of the 2023
- * processor page (shared/reference "processor values") united with the newer
+ * processor page (its list of processor values) united with the newer
  * enum of the 2020-09-14 OpenAPI spec (`ProcessorTokenCreateRequest.processor`).
  * The spec dropped `prime_trust`, which the 2023 page still lists; both are kept.
  */

@@ -1,5 +1,5 @@
 /**
- * The issue's requirement: limits hold exactly across every gateway instance
+ * The requirement: limits hold exactly across every gateway instance
  * sharing the database, at any concurrency.
  *
  * Postgres (DATABASE_URL set): several limiter instances, each on its own

@@ -22,7 +22,7 @@ export interface GuardOptions {
  * institution) is healthy.
  *
  * "Product not permitted" answers INVALID_PRODUCT (INVALID_INPUT, 400). Plaid does
- * not document this case (reference README gap 3); INVALID_PRODUCT is the code
+ * not document this case; INVALID_PRODUCT is the code
  * whose documented causes cover calling a processor endpoint for a product the
  * token cannot use, and it is an input error (the partner's call is wrong, the
  * Item is fine), unlike the ITEM_ERROR codes PRODUCT_NOT_ENABLED/ACCESS_NOT_GRANTED.
