@@ -7,6 +7,8 @@ declare module 'vitest' {
     pgliteDump: string;
     pgTemplate: string;
     databaseUrl: string;
+    /** The PostgreSQL server for the tests that need one (test/support/pg-server.ts), on its `postgres` database. */
+    pgServerUrl: string;
     // workerd suite (test/worker/global-setup.ts)
     workerDatabaseUrl: string;
     emulatorUrl: string;

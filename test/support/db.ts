@@ -52,11 +52,11 @@ export async function openTestDatabase(): Promise<TestDatabase> {
 
 /**
  * A fresh migrated database on a real Postgres server, whichever database the
- * run uses (DATABASE_URL's server, else the local one): for the tests that need
- * Postgres itself (a wire protocol to count, a second session holding a lock).
+ * run uses (see test/support/pg-server.ts for which server): for the tests that
+ * need Postgres itself (a wire protocol to count, a second session holding a lock).
  */
 export async function scratchPostgres(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const base = inject('pgServerUrl');
   const name = `${prefix}_${process.pid}_${Date.now()}_${counter++}`;
   const admin = postgres(serverUrl(base), { max: 1, onnotice: () => {}, connect_timeout: 5 });
   await admin.unsafe(`create database ${name}`);

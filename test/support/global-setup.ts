@@ -4,6 +4,8 @@
  *   file starts from a migrated copy in ~0.3 s instead of migrating again.
  * - Postgres (DATABASE_URL set): creates a migrated template database; each test
  *   file then gets its own database cloned from it (see test/support/db.ts).
+ * - Finds (or starts) the PostgreSQL server the tests that need a real server
+ *   use, whichever database the run is on (see test/support/pg-server.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +17,7 @@ import { wrapPglite } from '../../src/db/pglite';
 import { openPostgres } from '../../src/db/postgres';
 import { runMigrations } from '../../src/db/migrate';
 import { serverUrl, withDatabase } from './pg-url';
+import { startPostgresServer } from './pg-server';
 
 
 export default async function setup(project: TestProject) {
@@ -41,9 +44,12 @@ export default async function setup(project: TestProject) {
     await admin.end();
   }
   project.provide('pgTemplate', template);
+  const server = await startPostgresServer();
+  project.provide('pgServerUrl', server.url);
 
   return async () => {
     rmSync(dir, { recursive: true, force: true });
+    await server.stop();
     if (databaseUrl && template) {
       const admin = postgres(serverUrl(databaseUrl), { max: 1, onnotice: () => {} });
       const dbs = await admin<{ datname: string }[]>`

@@ -1,6 +1,6 @@
 /**
  * Node-side setup for the workerd suite: a fresh migrated Postgres database
- * (DATABASE_URL's server, else the local one on 127.0.0.1:5432) and the Plaid
+ * (on the server test/support/pg-server.ts finds or starts) and the Plaid
  * emulator over HTTP. The Worker under test reaches both over real sockets.
  * workerd cannot host PGlite, so this suite always needs a Postgres server.
  */
@@ -14,23 +14,18 @@ import { runMigrations } from '../../src/db/migrate';
 import { base64url, randomBytes } from '../../src/lib/ids';
 import { closeServer, listen } from '../../src/node/serve';
 import { startStatementCounter } from '../support/pg-counter';
-import { serverUrl, withDatabase } from '../support/pg-url';
+import { startPostgresServer } from '../support/pg-server';
+import { withDatabase } from '../support/pg-url';
 
 
 export const WORKER_PLAID_CLIENT = { clientId: 'worker_plaid_client', secret: 'worker_plaid_secret_0000000000' };
 
 export default async function setup(project: TestProject) {
-  const base = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const pgServer = await startPostgresServer();
+  const base = pgServer.url;
   const name = `gw_w_${process.pid}_${Date.now()}`;
-  const admin = postgres(serverUrl(base), { max: 1, onnotice: () => {}, connect_timeout: 5 });
-  try {
-    await admin.unsafe(`create database ${name}`);
-  } catch (err) {
-    await admin.end();
-    throw new Error(
-      `The workerd suite needs a PostgreSQL server (tried ${new URL(base).host}): set DATABASE_URL. ${String(err)}`,
-    );
-  }
+  const admin = postgres(base, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  await admin.unsafe(`create database ${name}`);
   const url = withDatabase(base, name);
   const handle = openPostgres(url, { max: 1 });
   await runMigrations(handle);
@@ -56,6 +51,7 @@ export default async function setup(project: TestProject) {
     await counter.close();
     await admin.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
     await admin.end();
+    await pgServer.stop();
   };
 }
 
