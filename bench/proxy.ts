@@ -34,9 +34,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { EnvSchema } from '../src/config';
 import { type BenchDatabase, openBenchDatabase } from './lib/database';
 import { type LoadResult, type LoadSpec, runLoad } from './lib/load';
+import { childEnv, emulatorEnv, gatewayEnv, PLAID, setUp } from './lib/setup';
 import { assertAlive, cpuOfPid, cpuTimes, freePorts, installSignalHandlers, sleep, spawnService, stopAll, waitForHttp } from './lib/processes';
 import {
   evaluateTargets,
@@ -67,8 +67,6 @@ const settings: Settings = {
   pacing: process.env.BENCH_PACING === 'autocannon' ? 'autocannon' : 'staggered',
   targetRate: 500,
 };
-const ADMIN_KEY = `bench_admin_${'x'.repeat(24)}`;
-const PLAID = { client_id: 'bench_client', secret: 'bench_secret_0123456789' };
 const ROOT = join(import.meta.dirname, '..');
 const RESULTS = join(import.meta.dirname, 'results');
 
@@ -86,30 +84,14 @@ async function main(): Promise<number> {
   database = await openBenchDatabase();
   console.error(`database: ${database.kind} (${database.where})`);
 
-  const [emulatorPort, barePort, gatewayPort] = await freePorts(3);
+  const [emulatorPort, barePort, gatewayPort] = (await freePorts(3)) as [number, number, number];
   const emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
   const bareUrl = `http://127.0.0.1:${barePort}`;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const env = childEnv();
-  spawnService('emulator', 'src/emulator/server.ts', {
-    ...env,
-    HOST: '127.0.0.1',
-    EMULATOR_PORT: String(emulatorPort),
-    EMULATOR_CLIENTS: `${PLAID.client_id}:${PLAID.secret}`,
-    EMULATOR_RATE_LIMITS: 'off',
-  }, ROOT);
+  spawnService('emulator', 'src/emulator/server.ts', emulatorEnv(env, emulatorPort), ROOT);
   spawnService('bare proxy', 'bench/bare-proxy.ts', { ...env, BARE_PROXY_UPSTREAM: emulatorUrl, BARE_PROXY_PORT: String(barePort) }, ROOT);
-  spawnService('gateway', 'src/node/start.ts', {
-    ...env,
-    ...database.env,
-    PLAID_ENV: 'emulator',
-    PLAID_BASE_URL: emulatorUrl,
-    GATEWAY_ADMIN_KEY: ADMIN_KEY,
-    GATEWAY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-    LOG_LEVEL: 'warn',
-    HOST: '127.0.0.1',
-    PORT: String(gatewayPort),
-  }, ROOT);
+  spawnService('gateway', 'src/node/start.ts', gatewayEnv(env, database.env, emulatorUrl, gatewayPort), ROOT);
   await waitForHttp(`${emulatorUrl}/health`, { timeoutMs: 60_000 });
   await waitForHttp(`${bareUrl}/health`, { timeoutMs: 30_000 });
   await waitForHttp(`${gatewayUrl}/ready`, { timeoutMs: 90_000, ok: (s) => s === 200 });
@@ -227,53 +209,6 @@ async function drain(spec: LoadSpec): Promise<void> {
   } catch (err) {
     console.error(`  (drain request to ${spec.url} failed: ${err instanceof Error ? err.message : err})`);
   }
-}
-
-/** The environment of the servers: ours, minus every variable the gateway or emulator reads (set explicitly). */
-function childEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of [...Object.keys(EnvSchema.shape), 'HOST']) delete env[name];
-  return env;
-}
-
-/** Partner, fintech and token through the HTTP APIs, as an operator would. */
-async function setUp(gateway: string, emulator: string) {
-  const post = async (url: string, body: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(15_000),
-    });
-    const json = (await res.json()) as Record<string, string>;
-    if (res.status >= 300) throw new Error(`set-up ${url}: HTTP ${res.status} ${json.error_code ?? ''} ${json.error_message ?? ''}`);
-    return json;
-  };
-  const admin = { authorization: `Bearer ${ADMIN_KEY}` };
-  // Generous limits: the limiter admits everything but still counts exactly.
-  const rule = { limit: 1_000_000, window_seconds: 60 };
-  const partner = await post(
-    `${gateway}/admin/partners`,
-    {
-      name: 'bench',
-      processor: 'dwolla',
-      plaid: PLAID,
-      rate_limits: { partner: { '/processor/auth/get': rule }, token: { '/processor/auth/get': rule } },
-    },
-    admin,
-  );
-  const fintech = await post(`${gateway}/admin/fintechs`, { name: 'bench' }, admin);
-  const raw = await post(`${emulator}/sandbox/processor_token/create`, { ...PLAID, institution_id: 'ins_109508' });
-  const imported = await post(
-    `${gateway}/gateway/processor_token/import`,
-    { processor_token: raw.processor_token, partner_id: partner.partner_id },
-    { 'plaid-client-id': fintech.client_id!, 'plaid-secret': fintech.secret! },
-  );
-  return {
-    partnerKeys: { client_id: partner.client_id!, secret: partner.secret! },
-    gatewayToken: imported.processor_token!,
-    rawToken: raw.processor_token!,
-  };
 }
 
 /**

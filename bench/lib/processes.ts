@@ -20,9 +20,12 @@ export interface Service {
 const services: Service[] = [];
 let stopping = false;
 
-/** Starts `node --import tsx <script>` in `cwd` (the project root: tsx finds tsconfig.json there). */
-export function spawnService(name: string, script: string, env: NodeJS.ProcessEnv, cwd: string): Service {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `node [nodeArgs] --import tsx <script>` in `cwd` (the project root: tsx
+ * finds tsconfig.json there). `nodeArgs`: e.g. `--cpu-prof` (bench/lib/profile-gateway.ts).
+ */
+export function spawnService(name: string, script: string, env: NodeJS.ProcessEnv, cwd: string, nodeArgs: string[] = []): Service {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const service: Service = {
     name,
     child,

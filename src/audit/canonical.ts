@@ -48,27 +48,46 @@ function sortKeys(value: unknown): unknown {
  * chain version (a record without one predates versions: version 1).
  */
 export function canonicalRecord(record: Encodable): string {
-  const version = record.chain_version ?? 1;
-  const fields: readonly string[] | undefined = CHAIN_VERSIONS[version as keyof typeof CHAIN_VERSIONS];
-  if (!fields) throw new RangeError(`audit record: unknown chain version ${version}`);
-  const parts = fields.map((field) => {
-    const value = field === 'details' ? canonicalJson(record.details ?? {}) : JSON.stringify(record[field] ?? null);
-    return `${JSON.stringify(field)}:${value}`;
-  });
-  return `{${parts.join(',')}}`;
+  return `{${encodeFields(record, hashedFields(record), 0)}}`;
 }
 
 /**
  * The canonical encoding without its opening `{"seq":N`: what the gateway hands
  * the database, which numbers the record and hashes
  * `prev_hash || '{"seq":' || seq || tail` in the append statement (seq is
- * known only there). Same bytes as canonicalRecord() once seq is filled in.
+ * known only there). Same bytes as canonicalRecord() once seq is filled in:
+ * every version hashes `seq` first, so the tail is the other fields.
  */
 export function canonicalTail(record: Omit<ChainRecord, 'seq'>): string {
-  const full = canonicalRecord({ ...record, seq: 0 });
-  return full.slice(SEQ_PREFIX_ZERO.length);
+  return `,${encodeFields(record as Omit<Encodable, 'seq'>, hashedFields(record), 1)}}`;
 }
-const SEQ_PREFIX_ZERO = '{"seq":0';
+
+/** Per chain version: each hashed field with its encoded key (`"name":`), worked out once. */
+const ENCODED_FIELDS: Record<string, ReadonlyArray<readonly [field: string, key: string]> | undefined> = Object.assign(
+  Object.create(null),
+  Object.fromEntries(
+    Object.entries(CHAIN_VERSIONS).map(([version, fields]) => [version, fields.map((field) => [field, `${JSON.stringify(field)}:`] as const)]),
+  ),
+);
+
+/** The fields a record's chain version hashes (a record without a version predates them: version 1). */
+function hashedFields(record: { chain_version?: number }): ReadonlyArray<readonly [string, string]> {
+  const version = record.chain_version ?? 1;
+  const fields = ENCODED_FIELDS[version];
+  if (!fields) throw new RangeError(`audit record: unknown chain version ${version}`);
+  return fields;
+}
+
+/** `"field":value` for fields[from..], comma-separated. */
+function encodeFields(record: Omit<Encodable, 'seq'>, fields: ReadonlyArray<readonly [string, string]>, from: number): string {
+  let out = '';
+  for (let i = from; i < fields.length; i++) {
+    const [field, key] = fields[i]!;
+    const value = field === 'details' ? canonicalJson(record.details ?? {}) : JSON.stringify(record[field] ?? null);
+    out += i === from ? key + value : `,${key}${value}`;
+  }
+  return out;
+}
 
 export function chainHash(prevHash: string, record: Encodable): Promise<string> {
   return sha256Hex(prevHash + canonicalRecord(record));

@@ -73,8 +73,24 @@ export function buildRecord(c: Context<AppEnv>, status: number = c.res.status): 
   };
 }
 
-/** The caller's address (see src/lib/client-address.ts for which headers are believed). */
+/**
+ * The caller's address (see src/lib/client-address.ts for which headers are
+ * believed). Worked out once per request: a partner call records it twice
+ * (its audit intent, then its outcome), and parsing addresses is not free.
+ */
 export function clientIp(c: Context<AppEnv>): string | null {
+  let ip = clientIps.get(c);
+  if (ip === undefined) {
+    ip = resolveClientIp(c);
+    clientIps.set(c, ip);
+  }
+  return ip;
+}
+
+/** Each request's address, by its context (gone with it). */
+const clientIps = new WeakMap<Context<AppEnv>, string | null>();
+
+function resolveClientIp(c: Context<AppEnv>): string | null {
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
   const onNode = incoming !== undefined;
   return clientAddress({

@@ -37,7 +37,7 @@ import { Batcher } from '../lib/batcher';
 import type { GatewayMetrics } from '../metrics';
 import { databaseFailureKind } from '../metrics/database-errors';
 import { canonicalTail } from './canonical';
-import { cleanRecord, CURRENT_CHAIN_VERSION, type AuditRecordInput, type ChainRecord } from './record';
+import { cleanRecordInto, CURRENT_CHAIN_VERSION, type AuditRecordInput, type ChainRecord } from './record';
 import type { AuditSink } from './writer';
 
 /** Advisory lock key of the chain (any constant other parts of the app do not use). */
@@ -138,9 +138,8 @@ export function createAuditWriter(db: Database, options: AuditWriterOptions = {}
  * fail a whole batch: what is hashed is exactly what is stored.
  */
 export function prepareRecord(input: AuditRecordInput): PreparedRecord {
-  return {
-    chain_version: CURRENT_CHAIN_VERSION,
-    ...cleanRecord(input),
-    ...(input.intent ? { intent: input.intent } : {}),
-  };
+  // Built in place (no spread copies): chain_version, the cleaned fields, then the intent.
+  const record: PreparedRecord = cleanRecordInto({ chain_version: CURRENT_CHAIN_VERSION }, input);
+  if (input.intent) record.intent = input.intent;
+  return record;
 }

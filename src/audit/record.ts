@@ -78,15 +78,27 @@ export type AuditRecordInput = { [K in AuditField as Camel<K>]: FieldValue<K> } 
 
 export const camel = (field: string) => field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
+/** Each field with its input (camelCase) name and its rule, in AUDIT_FIELDS order: worked out once, not per record. */
+const FIELD_RULES = Object.entries(AUDIT_FIELDS).map(([field, spec]) => ({
+  field,
+  input: camel(field),
+  clean: spec.clean as (value: unknown) => unknown,
+}));
+
 /** Cleans every field of a record (throws on an invalid decision or instant), in AUDIT_FIELDS order. */
 export function cleanRecord(input: AuditRecordInput): RecordContent {
-  const out: Record<string, unknown> = {};
+  return cleanRecordInto({}, input) as RecordContent;
+}
+
+/** cleanRecord, adding the fields to `out` (after any it already has). */
+export function cleanRecordInto<T extends object>(out: T, input: AuditRecordInput): T & RecordContent {
+  const target = out as Record<string, unknown>;
   const source = input as unknown as Record<string, unknown>;
-  for (const [field, spec] of Object.entries(AUDIT_FIELDS)) {
-    const value = source[camel(field)] ?? null;
-    out[field] = (spec.clean as (v: unknown) => unknown)(field === 'details' ? (value ?? {}) : value);
+  for (const { field, input: name, clean } of FIELD_RULES) {
+    const value = source[name] ?? null;
+    target[field] = clean(field === 'details' ? (value ?? {}) : value);
   }
-  return out as RecordContent;
+  return out as T & RecordContent;
 }
 
 /**

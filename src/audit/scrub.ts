@@ -16,6 +16,8 @@
  * the field was there.
  */
 
+import { memoizeString } from '../lib/memo';
+
 export const REDACTED = '[redacted]';
 
 const KEY_RE = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -39,8 +41,14 @@ export function scrubId(value: string | null | undefined): string | null {
   return scrubText(value, 128);
 }
 
-/** True when a string could be a key, a token or personal data rather than a plain id or name. */
-export function looksSensitive(value: string): boolean {
+/**
+ * True when a string could be a key, a token or personal data rather than a
+ * plain id or name. Remembered per string: the same field names and path
+ * segments come back on every call (src/lib/memo.ts).
+ */
+export const looksSensitive: (value: string) => boolean = memoizeString(computeLooksSensitive);
+
+function computeLooksSensitive(value: string): boolean {
   if (PUBLIC_ID_RE.test(value)) return false;
   if (!SAFE_STRING_RE.test(value)) return true; // spaces, @, ?, =, quotes...: not a plain id
   if (PLAID_TOKEN_RE.test(value)) return true;
@@ -60,10 +68,15 @@ function looksLikeKey(word: string): boolean {
 export function scrubText(value: string | null | undefined, max: number): string | null {
   const cleaned = cleanText(value, max);
   if (cleaned === null) return null;
-  return cleaned.replace(/[^\s;,()"'<>=&?:/[\]{}]+/g, (word) =>
-    PLAID_TOKEN_RE.test(word) || DIGIT_RUN_RE.test(word) || word.includes('@') || looksLikeKey(word) ? REDACTED : word,
-  );
+  return scrubWords(cleaned);
 }
+
+/** scrubText's word replacement, remembered per text: a partner's user agent is the same on every call. */
+const scrubWords = memoizeString((text: string) =>
+  text.replace(/[^\s;,()"'<>=&?:/[\]{}]+/g, (word) =>
+    PLAID_TOKEN_RE.test(word) || DIGIT_RUN_RE.test(word) || word.includes('@') || looksLikeKey(word) ? REDACTED : word,
+  ),
+);
 
 /** Returns a copy of `details` that is safe to store (see the module comment). */
 export function scrubDetails(details: unknown): Record<string, unknown> {
@@ -114,20 +127,26 @@ export function cleanText(value: string, max: number): string;
 export function cleanText(value: string | null | undefined, max: number): string | null;
 export function cleanText(value: string | null | undefined, max: number): string | null {
   if (value === null || value === undefined) return null;
+  // Without a NUL or a surrogate (the usual case) there is nothing to clean,
+  // and no cut can split a pair: only the cap applies.
+  if (!NEEDS_CLEANING_RE.test(value)) return value.length > max ? value.slice(0, max) : value;
   let s = wellFormed(value.replace(/\u0000/g, ''));
   // Slicing may cut a surrogate pair in half: clean again.
   if (s.length > max) s = wellFormed(s.slice(0, max));
   return s;
 }
 
+const NEEDS_CLEANING_RE = /[\u0000\uD800-\uDFFF]/;
 const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 function wellFormed(s: string): string {
   return s.replace(LONE_SURROGATE_RE, '\uFFFD');
 }
 
-/** A request path with any segment that could be a token or personal data replaced. */
-export function scrubPath(path: string): string {
+/** A request path with any segment that could be a token or personal data replaced (remembered per path). */
+export const scrubPath: (path: string) => string = memoizeString(computeScrubPath);
+
+function computeScrubPath(path: string): string {
   const segments = path.split('/').map((segment) => {
     if (segment === '') return segment;
     let decoded = segment;

@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { memoizeString } from './memo';
 
 /**
  * The caller's address, as the audit trail records it.
@@ -33,6 +34,7 @@ export function parseTrustedProxies(value: string | undefined): TrustedProxies {
 }
 
 function isTrusted(address: string, trusted: TrustedProxies): boolean {
+  if (trusted.length === 0) return false; // (the usual case: no proxy, nothing to parse)
   let parsed: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     parsed = ipaddr.process(address);
@@ -53,8 +55,17 @@ function isTrusted(address: string, trusted: TrustedProxies): boolean {
 /** A syntactically valid address, or undefined (a header can carry anything). */
 function address(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
-  return trimmed && ipaddr.isValid(trimmed) ? ipaddr.process(trimmed).toString() : undefined;
+  return trimmed ? normalizedAddress(trimmed) : undefined;
 }
+
+/**
+ * An address in its normal form (IPv4-mapped IPv6 as IPv4), or undefined.
+ * Remembered per string: the same peers and proxies come back call after
+ * call, and parsing costs more than the lookup.
+ */
+const normalizedAddress = memoizeString((value: string) => (ipaddr.isValid(value) ? ipaddr.process(value).toString() : undefined), {
+  maxKeyLength: 64,
+});
 
 export function clientAddress(input: {
   /** The socket's peer (Node); undefined on Workers. */

@@ -183,7 +183,7 @@ export function createAdmissions(db: Database, options: AdmissionOptions): Admis
         token_hash: looksLikeGatewayToken(request.gatewayToken) ? await hashGatewayToken(request.gatewayToken) : null,
         products: acceptedProducts(request.product),
         endpoint: request.endpoint,
-        rate_defaults: defaultsFor(request.endpoint),
+        rate_defaults: rateDefaults(request.endpoint),
         now_ms: request.at,
         skew_ms: skewMs,
         intent: {
@@ -211,6 +211,21 @@ export function createAdmissions(db: Database, options: AdmissionOptions): Admis
     close: () => batcher.close(),
   };
 }
+
+/**
+ * The endpoint's default limits as the statement takes them. They are
+ * constants (DEFAULT_RATE_LIMITS), so each endpoint's are worked out once and
+ * shared by its calls (read-only: they are only serialized).
+ */
+function rateDefaults(endpoint: PartnerPath): ReturnType<typeof defaultsFor> {
+  let defaults = RATE_DEFAULTS.get(endpoint);
+  if (!defaults) {
+    defaults = defaultsFor(endpoint);
+    RATE_DEFAULTS.set(endpoint, defaults);
+  }
+  return defaults;
+}
+const RATE_DEFAULTS = new Map<PartnerPath, ReturnType<typeof defaultsFor>>();
 
 /** The product names that grant `product` (identity_match also grants identity). */
 function acceptedProducts(product: Product): string[] {
