@@ -46,7 +46,7 @@ export function scrubId(value: string | null | undefined): string | null {
  * plain id or name. Remembered per string: the same field names and path
  * segments come back on every call (src/lib/memo.ts).
  */
-export const looksSensitive: (value: string) => boolean = memoizeString(computeLooksSensitive);
+export const looksSensitive: (value: string) => boolean = memoizeString(computeLooksSensitive, { remember: (_, sensitive) => !sensitive });
 
 function computeLooksSensitive(value: string): boolean {
   if (PUBLIC_ID_RE.test(value)) return false;
@@ -71,11 +71,16 @@ export function scrubText(value: string | null | undefined, max: number): string
   return scrubWords(cleaned);
 }
 
-/** scrubText's word replacement, remembered per text: a partner's user agent is the same on every call. */
-const scrubWords = memoizeString((text: string) =>
-  text.replace(/[^\s;,()"'<>=&?:/[\]{}]+/g, (word) =>
-    PLAID_TOKEN_RE.test(word) || DIGIT_RUN_RE.test(word) || word.includes('@') || looksLikeKey(word) ? REDACTED : word,
-  ),
+/**
+ * scrubText's word replacement, remembered per text: a partner's user agent is
+ * the same on every call. (Texts something was redacted from are not kept.)
+ */
+const scrubWords = memoizeString(
+  (text: string) =>
+    text.replace(/[^\s;,()"'<>=&?:/[\]{}]+/g, (word) =>
+      PLAID_TOKEN_RE.test(word) || DIGIT_RUN_RE.test(word) || word.includes('@') || looksLikeKey(word) ? REDACTED : word,
+    ),
+  { remember: unchanged },
 );
 
 /** Returns a copy of `details` that is safe to store (see the module comment). */
@@ -143,8 +148,16 @@ function wellFormed(s: string): string {
   return s.replace(LONE_SURROGATE_RE, '\uFFFD');
 }
 
-/** A request path with any segment that could be a token or personal data replaced (remembered per path). */
-export const scrubPath: (path: string) => string = memoizeString(computeScrubPath);
+/**
+ * A request path with any segment that could be a token or personal data
+ * replaced (remembered per path, unless something was replaced).
+ */
+export const scrubPath: (path: string) => string = memoizeString(computeScrubPath, { remember: unchanged });
+
+/** For the memos: remember only what scrubbing left as it was (nothing that looked sensitive). */
+function unchanged(input: string, output: string): boolean {
+  return input === output;
+}
 
 function computeScrubPath(path: string): string {
   const segments = path.split('/').map((segment) => {

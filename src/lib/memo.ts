@@ -11,7 +11,16 @@
  */
 export function memoizeString<T>(
   compute: (value: string) => T,
-  { maxEntries = 1_024, maxKeyLength = 512 }: { maxEntries?: number; maxKeyLength?: number } = {},
+  {
+    maxEntries = 1_024,
+    maxKeyLength = 512,
+    remember = () => true,
+  }: {
+    maxEntries?: number;
+    maxKeyLength?: number;
+    /** Which answers to remember (the scrubbers keep nothing that looked sensitive in memory longer than its request). */
+    remember?: (value: string, answer: T) => boolean;
+  } = {},
 ): (value: string) => T {
   let known = new Map<string, T>();
   return (value) => {
@@ -19,6 +28,7 @@ export function memoizeString<T>(
     const hit = known.get(value);
     if (hit !== undefined) return hit; // (an undefined answer is simply computed again)
     const answer = compute(value);
+    if (!remember(value, answer)) return answer;
     if (known.size >= maxEntries) known = new Map();
     known.set(value, answer);
     return answer;
