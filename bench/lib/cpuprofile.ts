@@ -72,23 +72,39 @@ function frameName(frame: CallFrame): string {
   return `${fn} ${placeOf(frame.url)}:${frame.lineNumber + 1}`;
 }
 
-export function summarize(profile: CpuProfile, window: { from?: number; to?: number } = {}, top = 30): ProfileSummary {
+type Window = { from?: number; to?: number };
+
+/** The profile's tree as lookups: node by id, and each node's parent. */
+function tree(profile: CpuProfile) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  return { byId, parent };
+}
+
+/**
+ * The samples taken within `window`, each with its weight in ms. Sample i was
+ * taken at startTime + sum(timeDeltas[0..i]); its weight is the gap to the next one.
+ */
+function* samplesIn(profile: CpuProfile, byId: Map<number, ProfileNode>, window: Window): Generator<{ node: ProfileNode; weight: number }> {
+  let at = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0;
+    const weight = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    if ((window.from !== undefined && at < window.from) || (window.to !== undefined && at > window.to)) continue;
+    yield { node: byId.get(profile.samples[i]!)!, weight };
+  }
+}
+
+export function summarize(profile: CpuProfile, window: Window = {}, top = 30): ProfileSummary {
+  const { byId, parent } = tree(profile);
 
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   const place = new Map<string, number>();
   let sampled = 0;
   let idle = 0;
-  // Sample i was taken at startTime + sum(timeDeltas[0..i]); its weight is the gap to the next one.
-  let at = profile.startTime;
-  for (let i = 0; i < profile.samples.length; i++) {
-    at += profile.timeDeltas[i] ?? 0;
-    const weight = (profile.timeDeltas[i + 1] ?? 0) / 1000;
-    if ((window.from !== undefined && at < window.from) || (window.to !== undefined && at > window.to)) continue;
-    const node = byId.get(profile.samples[i]!)!;
+  for (const { node, weight } of samplesIn(profile, byId, window)) {
     sampled += weight;
     if (IDLE.has(node.callFrame.functionName)) {
       // (program) is V8's own work outside JS (compiling, the event loop's native side): busy, shown as is.
@@ -124,18 +140,11 @@ export function summarize(profile: CpuProfile, window: { from?: number; to?: num
  * Who calls the functions whose name contains `match`: the self time of the
  * matching samples by their nearest caller frame that does not match.
  */
-export function callersOf(profile: CpuProfile, match: string, window: { from?: number; to?: number } = {}, top = 20): Row[] {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+export function callersOf(profile: CpuProfile, match: string, window: Window = {}, top = 20): Row[] {
+  const { byId, parent } = tree(profile);
   const callers = new Map<string, number>();
   let matched = 0;
-  let at = profile.startTime;
-  for (let i = 0; i < profile.samples.length; i++) {
-    at += profile.timeDeltas[i] ?? 0;
-    const weight = (profile.timeDeltas[i + 1] ?? 0) / 1000;
-    if ((window.from !== undefined && at < window.from) || (window.to !== undefined && at > window.to)) continue;
-    const node = byId.get(profile.samples[i]!)!;
+  for (const { node, weight } of samplesIn(profile, byId, window)) {
     if (!frameName(node.callFrame).includes(match)) continue;
     matched += weight;
     let id = parent.get(node.id);
