@@ -37,7 +37,7 @@ import { Batcher } from '../lib/batcher';
 import type { GatewayMetrics } from '../metrics';
 import { databaseFailureKind } from '../metrics/database-errors';
 import { canonicalTail } from './canonical';
-import { AUDIT_FIELDS, CHAIN_VERSIONS, cleanRecordInto, CURRENT_CHAIN_VERSION, type AuditRecordInput, type ChainRecord } from './record';
+import { cleanRecordInto, CURRENT_CHAIN_VERSION, type AuditRecordInput, type ChainRecord } from './record';
 import type { AuditSink } from './writer';
 
 /** Advisory lock key of the chain (any constant other parts of the app do not use). */
@@ -109,43 +109,15 @@ export class PostgresAuditWriter implements AuditSink {
   }
 }
 
-/**
- * gw_audit_append's argument: each record with its canonical tail and what it
- * does to its intent, as the JSON text of
- * `[{...record, tail, [intent]: request_id}, ...]`.
- */
-export function appendPayload(records: PreparedRecord[]): string {
-  return `[${records.map(payloadItem).join(',')}]`;
-}
-
-/**
- * One record of the payload, serializing its columns once instead of twice.
- * The tail is `,"chain_version":2,"occurred_at":...,"details":{...}}`: the
- * record's own fields in its own order, each value as JSON.stringify writes
- * it. So `{` and the tail without its first comma and last brace are the
- * record's JSON, provided its details come out alike (the tail sorts their
- * keys: alike when they are in order already, as the pipeline's are);
- * otherwise the record is serialized on its own.
- */
-function payloadItem(record: PreparedRecord): string {
-  const { intent, ...columns } = record;
-  const tail = canonicalTail(columns);
-  const head = TAIL_HOLDS_RECORD && keysInOrder(columns.details) ? `{${tail.slice(1, -1)}` : JSON.stringify(columns).slice(0, -1);
-  const claim = intent ? `,${JSON.stringify(intent)}:${JSON.stringify(columns.request_id)}` : '';
-  return `${head},"tail":${JSON.stringify(tail)}${claim}}`;
-}
-
-/** The tail lists a prepared record's fields in the record's order (chain_version, then AUDIT_FIELDS'). */
-const TAIL_HOLDS_RECORD =
-  CHAIN_VERSIONS[CURRENT_CHAIN_VERSION].slice(1).join() === ['chain_version', ...Object.keys(AUDIT_FIELDS)].join();
-
-/** Every object's keys are in sorted order already (so sorting them changes nothing), recursively. */
-function keysInOrder(value: unknown): boolean {
-  if (Array.isArray(value)) return value.every(keysInOrder);
-  if (value === null || typeof value !== 'object') return true;
-  const keys = Object.keys(value);
-  for (let i = 1; i < keys.length; i++) if (!(keys[i - 1]! < keys[i]!)) return false;
-  return keys.every((key) => keysInOrder((value as Record<string, unknown>)[key]));
+/** gw_audit_append's argument: each record with its canonical tail and what it does to its intent. */
+function appendPayload(records: PreparedRecord[]): string {
+  return JSON.stringify(
+    records.map(({ intent, ...record }) => ({
+      ...record,
+      tail: canonicalTail(record),
+      ...(intent ? { [intent]: record.request_id } : {}),
+    })),
+  );
 }
 
 /**
