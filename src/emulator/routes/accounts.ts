@@ -1,13 +1,8 @@
 import { errors, PlaidError } from '../../plaid/errors';
 import {
-  processorAuthGetRequestSchema,
-  processorAuthGetResponseSchema,
-  processorBalanceGetRequestSchema,
-  processorBalanceGetResponseSchema,
+  partnerEndpoint,
   processorIdentityGetRequestSchema,
   processorIdentityGetResponseSchema,
-  processorIdentityMatchRequestSchema,
-  processorIdentityMatchResponseSchema,
 } from '../../plaid/schemas';
 import { before20200914 } from '../api-version';
 import { isDebitableDepository, legacyProcessorNumbers, profileAccount, profileNumbers } from '../data/profile';
@@ -25,7 +20,7 @@ export function accountRoutes(ctx: EmulatorContext) {
 
   plaidPost(
     router,
-    { path: '/processor/auth/get', summary: 'Account and routing numbers', request: processorAuthGetRequestSchema, response: processorAuthGetResponseSchema },
+    partnerEndpoint('/processor/auth/get'),
     (body, c) => {
       const item = guardedItem(ctx, c, body.processor_token, { product: 'auth', needsHealthyItem: true });
       // "Only debitable checking and savings accounts can be used with Auth" (a user_custom account may be another type).
@@ -40,7 +35,7 @@ export function accountRoutes(ctx: EmulatorContext) {
 
   plaidPost(
     router,
-    { path: '/processor/balance/get', summary: 'Real-time balance', request: processorBalanceGetRequestSchema, response: processorBalanceGetResponseSchema },
+    partnerEndpoint('/processor/balance/get'),
     (body, c) => {
       const item = guardedItem(ctx, c, body.processor_token, { product: 'balance', needsHealthyItem: true });
       const now = ctx.clock().getTime();
@@ -81,7 +76,7 @@ export function accountRoutes(ctx: EmulatorContext) {
 
   plaidPost(
     router,
-    { path: '/processor/identity/match', summary: 'Identity match scores', request: processorIdentityMatchRequestSchema, response: processorIdentityMatchResponseSchema },
+    partnerEndpoint('/processor/identity/match'),
     (body, c) => {
       const item = guardedItem(ctx, c, body.processor_token, { product: 'identity', needsHealthyItem: true });
       return { account: { ...profileAccount(item.profile, item.accountId, null), ...matchIdentity(body.user, item.profile.owners) } };

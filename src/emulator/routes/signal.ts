@@ -1,11 +1,4 @@
-import {
-  processorSignalDecisionReportRequestSchema,
-  processorSignalDecisionReportResponseSchema,
-  processorSignalEvaluateRequestSchema,
-  processorSignalEvaluateResponseSchema,
-  processorSignalReturnReportRequestSchema,
-  processorSignalReturnReportResponseSchema,
-} from '../../plaid/schemas';
+import { partnerEndpoint } from '../../plaid/schemas';
 import { applyRuleset, checkClientUserId, checkSignalEligibility, coreAttributes, evaluate, reportDecision, reportReturn, signalWarnings } from '../signal';
 import { createEmulatorRouter, plaidPost, type EmulatorContext } from '../router';
 import { ensureLog } from '../transactions';
@@ -17,7 +10,7 @@ export function signalRoutes(ctx: EmulatorContext) {
 
   plaidPost(
     router,
-    { path: '/processor/signal/evaluate', summary: 'ACH return risk', request: processorSignalEvaluateRequestSchema, response: processorSignalEvaluateResponseSchema },
+    partnerEndpoint('/processor/signal/evaluate'),
     (body, c) => {
       const item = guardedItem(ctx, c, body.processor_token, {
         product: 'signal',
@@ -45,12 +38,7 @@ export function signalRoutes(ctx: EmulatorContext) {
 
   plaidPost(
     router,
-    {
-      path: '/processor/signal/decision/report',
-      summary: 'Report whether a Signal-evaluated transaction was initiated',
-      request: processorSignalDecisionReportRequestSchema,
-      response: processorSignalDecisionReportResponseSchema,
-    },
+    partnerEndpoint('/processor/signal/decision/report'),
     (body, c) => {
       const item = guardedItem(ctx, c, body.processor_token, { product: 'signal' });
       reportDecision(item, body.client_transaction_id, body.initiated);
@@ -60,12 +48,7 @@ export function signalRoutes(ctx: EmulatorContext) {
 
   plaidPost(
     router,
-    {
-      path: '/processor/signal/return/report',
-      summary: 'Report an ACH return for a Signal-evaluated transaction',
-      request: processorSignalReturnReportRequestSchema,
-      response: processorSignalReturnReportResponseSchema,
-    },
+    partnerEndpoint('/processor/signal/return/report'),
     (body, c) => {
       const item = guardedItem(ctx, c, body.processor_token, { product: 'signal' });
       reportReturn(item, body.client_transaction_id, body.return_code);

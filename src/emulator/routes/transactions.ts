@@ -1,8 +1,7 @@
 import {
+  partnerEndpoint,
   processorTransactionsRefreshRequestSchema,
   processorTransactionsRefreshResponseSchema,
-  processorTransactionsSyncRequestSchema,
-  processorTransactionsSyncResponseSchema,
 } from '../../plaid/schemas';
 import { supportsTransactions } from '../data/profile';
 import { itemError } from '../item-errors';
@@ -27,12 +26,7 @@ export function transactionsRoutes(ctx: EmulatorContext) {
   const router = createEmulatorRouter();
   plaidPost(
     router,
-    {
-      path: '/processor/transactions/sync',
-      summary: 'Transactions changes since a cursor',
-      request: processorTransactionsSyncRequestSchema,
-      response: processorTransactionsSyncResponseSchema,
-    },
+    partnerEndpoint('/processor/transactions/sync'),
     (body, c) => {
       const item = guardedItem(ctx, c, body.processor_token, { product: 'transactions', needsHealthyItem: true });
       requireTransactionsSupport(item);

@@ -117,6 +117,11 @@ export type PartnerEndpoint = (typeof PARTNER_ENDPOINTS)[number];
 export type PartnerPath = PartnerEndpoint['path'];
 export type PartnerProduct = PartnerEndpoint['product'];
 
+/** The table's row for one path (the emulator serves each partner endpoint from it). */
+export function partnerEndpoint<P extends PartnerPath>(path: P): Extract<PartnerEndpoint, { path: P }> {
+  return PARTNER_ENDPOINTS.find((endpoint) => endpoint.path === path) as Extract<PartnerEndpoint, { path: P }>;
+}
+
 /** Products that, when present in a permission set, also grant `product`. */
 export const PRODUCT_ALIASES: Readonly<Partial<Record<Product, readonly Product[]>>> = {
   identity: ['identity_match'],
